@@ -1,0 +1,65 @@
+"""TF-IDF features: word n-grams, optionally combined with character n-grams."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from classifier.errors import ConfigError
+
+# Tokens of two or more word characters: the scikit-learn default, stated so it is visible.
+WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+
+def _ngram_range(value: Sequence[int], where: str) -> tuple[int, int]:
+    try:
+        low, high = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{where}.ngram_range must be two integers [min, max], got {value!r}"
+        ) from None
+    if not 1 <= low <= high:
+        raise ConfigError(f"{where}.ngram_range={[low, high]} is impossible: need 1 <= min <= max")
+    return low, high
+
+
+def _tfidf(options: Mapping[str, Any], analyzer: str, where: str) -> TfidfVectorizer:
+    opts = dict(options)
+    opts["ngram_range"] = _ngram_range(opts.get("ngram_range", (1, 1)), where)
+    for key in ("min_df", "max_df"):
+        if isinstance(opts.get(key), float) and not 0.0 <= opts[key] <= 1.0:
+            raise ConfigError(f"{where}.{key}={opts[key]} must be a count or a fraction in [0, 1]")
+    if analyzer == "word":
+        opts.setdefault("token_pattern", WORD_TOKEN_PATTERN)
+    try:
+        # Cleaning (and case folding) happen in the TextCleaner step before this one.
+        return TfidfVectorizer(analyzer=analyzer, lowercase=False, dtype=np.float32, **opts)
+    except TypeError as err:
+        raise ConfigError(f"{where}: {err}") from None
+
+
+def build_features(
+    word: Mapping[str, Any] | None = None,
+    char: Mapping[str, Any] | None = None,
+) -> TransformerMixin:
+    """Build the feature extractor described by ``conf/features/*.yaml``.
+
+    ``word`` and ``char`` hold :class:`~sklearn.feature_extraction.text.TfidfVectorizer`
+    options (``ngram_range``, ``min_df``, ``max_df``, ``sublinear_tf``, ``max_features``, ...);
+    leave one out (``null``) to not use it. With both, their columns are concatenated.
+    """
+    parts: list[tuple[str, TfidfVectorizer]] = []
+    if word is not None:
+        parts.append(("word", _tfidf(word, "word", "features.word")))
+    if char is not None:
+        parts.append(("char", _tfidf(char, "char_wb", "features.char")))
+    if not parts:
+        raise ConfigError("features: set at least one of features.word or features.char")
+    if len(parts) == 1:
+        return parts[0][1]
+    return FeatureUnion(parts)

@@ -1,0 +1,34 @@
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+
+from classifier.errors import ConfigError
+from classifier.features import build_features
+
+
+def test_word_only_is_one_vectorizer_with_tuple_ngrams():
+    features = build_features(word={"ngram_range": [1, 2], "min_df": 1})
+    assert isinstance(features, TfidfVectorizer)
+    assert features.ngram_range == (1, 2)
+    assert features.lowercase is False  # the cleaner decides about case
+
+
+def test_word_and_char_are_concatenated():
+    features = build_features(word={}, char={"ngram_range": [2, 3]})
+    assert isinstance(features, FeatureUnion)
+    matrix = features.fit_transform(["oil price", "wheat harvest"])
+    words = features.transformer_list[0][1].vocabulary_
+    assert matrix.shape[1] == len(words) + len(features.transformer_list[1][1].vocabulary_)
+
+
+@pytest.mark.parametrize("bad", [[2, 1], [0, 1], ["a", 2], [1]])
+def test_impossible_ngram_range_is_a_config_error(bad):
+    with pytest.raises(ConfigError, match="ngram_range"):
+        build_features(word={"ngram_range": bad})
+
+
+def test_unknown_option_and_no_features_are_config_errors():
+    with pytest.raises(ConfigError, match=r"features\.word"):
+        build_features(word={"ngram": [1, 2]})
+    with pytest.raises(ConfigError, match="at least one"):
+        build_features(word=None, char=None)

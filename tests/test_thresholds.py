@@ -1,0 +1,35 @@
+import numpy as np
+
+from classifier.thresholds import best_f1_threshold, tune_thresholds
+
+
+def test_threshold_separates_perfectly_separable_scores():
+    scores = np.array([-2.0, -1.0, -0.5, 0.3, 0.8, 1.5])
+    truth = np.array([0, 0, 0, 1, 1, 1])
+    t = best_f1_threshold(scores, truth, default=0.0)
+    assert -0.5 < t < 0.3
+    assert ((scores >= t) == truth.astype(bool)).all()
+
+
+def test_threshold_moves_below_zero_when_positives_score_low():
+    scores = np.array([-1.0, -0.9, -0.3, -0.2, -0.1])
+    truth = np.array([0, 0, 1, 1, 1])
+    t = best_f1_threshold(scores, truth, default=0.0)
+    assert -0.9 < t < -0.3
+
+
+def test_label_without_positives_keeps_default():
+    assert best_f1_threshold(np.array([0.1, 0.2]), np.array([0, 0]), default=0.5) == 0.5
+
+
+def test_ties_fall_on_one_side():
+    scores = np.array([0.5, 0.5, 0.5, -1.0])
+    truth = np.array([1, 0, 1, 0])
+    t = best_f1_threshold(scores, truth, default=0.0)
+    assert -1.0 < t < 0.5
+
+
+def test_one_threshold_per_column():
+    scores = np.array([[1.0, -1.0], [-1.0, 1.0], [0.5, 0.2]])
+    truth = np.array([[1, 0], [0, 1], [1, 0]])
+    assert tune_thresholds(scores, truth, 0.0).shape == (2,)
