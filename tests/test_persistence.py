@@ -1,0 +1,78 @@
+import json
+import warnings
+
+import joblib
+import pytest
+from sklearn.svm import LinearSVC
+
+from classifier.errors import ModelFileError
+from classifier.persistence import load_model, load_model_uri, manifest_path, save_model
+from classifier.tagger import TopicTagger
+
+
+@pytest.fixture(scope="module")
+def tagger(synthetic):
+    texts, labels = synthetic
+    return TopicTagger(LinearSVC()).fit(texts, labels)
+
+
+def test_round_trip_keeps_predictions_and_metadata(tmp_path, tagger, synthetic):
+    path = save_model(tagger, tmp_path / "m" / "model.joblib", {"mlflow_run_id": "abc"})
+    loaded = load_model(path)
+    texts = synthetic[0][:20]
+    assert loaded.tagger.predict(texts) == tagger.predict(texts)
+    meta = loaded.metadata
+    assert meta["mlflow_run_id"] == "abc"
+    assert meta["labels"] == tagger.labels_
+    assert len(meta["thresholds"]) == len(tagger.labels_)
+    assert meta["preprocess"]["lowercase"] is True
+    assert "scikit-learn" in meta["versions"]
+    # Only the model and its manifest: no temporary files left behind.
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "model.joblib",
+        "model.joblib.manifest.json",
+    ]
+
+
+def test_changed_file_is_refused(tmp_path, tagger):
+    path = save_model(tagger, tmp_path / "model.joblib", {})
+    with open(path, "ab") as fh:
+        fh.write(b"tampered")
+    with pytest.raises(ModelFileError, match="does not match its manifest"):
+        load_model(path)
+
+
+def test_missing_manifest_is_refused_unless_trusted(tmp_path, tagger):
+    path = save_model(tagger, tmp_path / "model.joblib", {})
+    manifest_path(path).unlink()
+    with pytest.raises(ModelFileError, match="no manifest"):
+        load_model(path)
+    assert load_model(path, trust=True).tagger.labels_ == tagger.labels_
+
+
+def test_other_joblib_files_are_not_models(tmp_path):
+    path = tmp_path / "other.joblib"
+    joblib.dump({"weights": [1, 2, 3]}, path)
+    with pytest.raises(ModelFileError, match="not a model written by classifier"):
+        load_model(path, trust=True)
+    (tmp_path / "text.joblib").write_text("hello")
+    with pytest.raises(ModelFileError, match="not a readable joblib model"):
+        load_model(tmp_path / "text.joblib", trust=True)
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model_uri(str(tmp_path / "missing.joblib"))
+
+
+def test_other_scikit_learn_version_warns_with_both_versions(tmp_path, tagger):
+    path = save_model(tagger, tmp_path / "model.joblib", {})
+    bundle = joblib.load(path)
+    bundle["metadata"]["versions"]["scikit-learn"] = "0.0.1"
+    joblib.dump(bundle, path)
+    manifest = json.loads(manifest_path(path).read_text())
+    from classifier.persistence import file_sha256
+
+    manifest["sha256"] = file_sha256(path)
+    manifest_path(path).write_text(json.dumps(manifest))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_model(path)
+    assert any("0.0.1" in str(w.message) and "loaded with" in str(w.message) for w in caught)
