@@ -1,0 +1,38 @@
+"""Tag a file of articles: ``python predict.py input=new.jsonl output=tagged.csv``.
+
+``model_uri`` (not ``model``, which names the training config group) selects the model.
+"""
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from classifier.cli import run_cli
+from classifier.prediction import run_prediction
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="predict")
+def main(cfg: DictConfig) -> None:
+    """Load the model, tag the input, print a one-line summary to standard error."""
+    summary = run_cli(
+        lambda: run_prediction(
+            model=cfg.model_uri,
+            input=cfg.input,
+            output=cfg.output,
+            text_fields=list(cfg.text_fields),
+            id_field=cfg.id_field,
+            batch_size=cfg.batch_size,
+            on_error=cfg.on_error,
+            rejects=cfg.rejects,
+            progress=cfg.progress,
+            trust=cfg.trust,
+            tracking_uri=cfg.mlflow.tracking_uri,
+        ),
+        debug=cfg.debug,
+    )
+    print(summary.line(), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

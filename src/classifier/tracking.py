@@ -1,0 +1,193 @@
+"""Everything that is logged to MLflow: config, data, metrics, report, plots and model."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import logging
+import signal
+import subprocess
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow.data.sources import LocalArtifactDatasetSource
+from mlflow.models import infer_signature
+from omegaconf import DictConfig, OmegaConf
+
+from classifier import plots
+from classifier.data.corpus import Corpus
+from classifier.errors import ConfigError
+from classifier.evaluation import Evaluation
+from classifier.persistence import manifest_path
+from classifier.pyfunc import TEXT_COLUMN, tag_frame
+from classifier.tagger import TopicTagger
+
+log = logging.getLogger(__name__)
+
+# MLflow's limits on one log_params call and on a param value.
+_PARAMS_PER_CALL = 100
+_MAX_PARAM_VALUE = 6000
+PACKAGE_DIR = Path(__file__).parent
+PYFUNC_ENTRY = PACKAGE_DIR / "pyfunc_entry.py"
+# What the pyfunc model imports (the classifier package itself is shipped as code).
+_MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "mlflow")
+
+
+def pip_requirements() -> list[str]:
+    """Pinned versions of what the logged model needs; stated, not inferred (inferring
+    requirements starts a subprocess and takes seconds per run)."""
+    return [f"{name}=={importlib.metadata.version(name)}" for name in _MODEL_REQUIREMENTS]
+
+
+def setup(tracking_uri: str, experiment: str) -> str:
+    """Point MLflow at ``tracking_uri`` and select (or create) ``experiment``; return its id."""
+    mlflow.set_tracking_uri(tracking_uri)
+    try:
+        return mlflow.set_experiment(experiment).experiment_id
+    except mlflow.exceptions.MlflowException as err:
+        raise ConfigError(
+            f"mlflow.tracking_uri={tracking_uri!r}: cannot use experiment {experiment!r} ({err})"
+        ) from err
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when the process receives SIGTERM."""
+
+
+@contextmanager
+def run(run_name: str | None = None, tags: Mapping[str, str] | None = None) -> Iterator[Any]:
+    """An MLflow run that ends FINISHED, FAILED on an exception, or KILLED on Ctrl-C/SIGTERM.
+
+    A run that is not ended stays RUNNING forever in the UI, so interruptions are caught
+    here and the run is closed before the process exits.
+    """
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    active = mlflow.start_run(run_name=run_name, tags=dict(tags or {}))
+    try:
+        yield active
+    except (KeyboardInterrupt, Terminated):
+        mlflow.end_run("KILLED")
+        raise
+    except BaseException:
+        mlflow.end_run("FAILED")
+        raise
+    else:
+        mlflow.end_run("FINISHED")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"model": {"C": 1}}`` -> ``{"model.C": "1"}``; lists become their JSON text."""
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            text = value if isinstance(value, str) else json.dumps(value)
+            flat[name] = text[:_MAX_PARAM_VALUE]
+    return flat
+
+
+def log_config(cfg: DictConfig) -> None:
+    """The resolved config: flattened as params and whole as ``config.yaml``."""
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    params = flatten(resolved)
+    items = sorted(params.items())
+    for start in range(0, len(items), _PARAMS_PER_CALL):
+        mlflow.log_params(dict(items[start : start + _PARAMS_PER_CALL]))
+    mlflow.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+
+
+def git_commit(cwd: str | Path = ".") -> str | None:
+    """The checked-out commit (with ``-dirty`` if there are local changes), or None."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{commit}-dirty" if dirty else commit
+
+
+def log_corpus(corpus: Corpus, digest: str) -> None:
+    """Both splits as MLflow datasets (name, digest, source) plus counts."""
+    for context, split in (("training", corpus.train), ("test", corpus.test)):
+        frame = pd.DataFrame(
+            {"id": split.ids, "text": split.texts, "labels": ["|".join(x) for x in split.labels]}
+        )
+        dataset = mlflow.data.from_pandas(
+            frame,
+            source=LocalArtifactDatasetSource(corpus.source),
+            name=f"{corpus.name}-{context}",
+            targets="labels",
+        )
+        mlflow.log_input(dataset, context=context)
+    mlflow.log_params(
+        {
+            "data.n_train": len(corpus.train),
+            "data.n_test": len(corpus.test),
+            "data.n_labels": len(corpus.label_names),
+            "data.multilabel": corpus.multilabel,
+        }
+    )
+    mlflow.set_tag("data_digest", digest)
+
+
+def log_metrics(metrics: Mapping[str, float]) -> None:
+    """Log plain metrics to the active run."""
+    mlflow.log_metrics(dict(metrics))
+
+
+def log_evaluation(evaluation: Evaluation, prefix: str = "test_") -> None:
+    """Metrics with ``prefix``, the per-label table (CSV and JSON) and the two plots."""
+    mlflow.log_metrics(evaluation.prefixed(prefix))
+    table = pd.DataFrame(evaluation.per_label)
+    mlflow.log_text(table.to_csv(index=False), f"{prefix}per_label.csv")
+    mlflow.log_dict({"per_label": evaluation.per_label}, f"{prefix}per_label.json")
+    mlflow.log_figure(plots.per_label_f1(evaluation), "plots/per_label_f1.png")
+    mlflow.log_figure(plots.confusion(evaluation), "plots/confusion.png")
+
+
+def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str:
+    """Log the joblib file and a pyfunc model around it (with signature and input example).
+
+    Returns the model URI (``models:/<model id>``).
+    """
+    mlflow.log_artifact(str(model_path), "model_file")
+    mlflow.log_artifact(str(manifest_path(model_path)), "model_file")
+    # MLflow copies both artifacts into one folder, so the manifest stays beside the model
+    # and the pyfunc can verify the file on load.
+    example = pd.DataFrame({TEXT_COLUMN: examples})
+    signature = infer_signature(example, tag_frame(tagger, examples))
+    with warnings.catch_warnings():
+        # The schema is the logged signature, not predict()'s type hints.
+        warnings.filterwarnings("ignore", message=".*type hint", category=UserWarning)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(PYFUNC_ENTRY),
+            artifacts={"model": str(model_path), "manifest": str(manifest_path(model_path))},
+            signature=signature,
+            input_example=example,
+            # The package travels with the model, so serving needs only these requirements.
+            code_paths=[str(PACKAGE_DIR)],
+            pip_requirements=pip_requirements(),
+        )
+    return info.model_uri

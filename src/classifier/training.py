@@ -1,0 +1,107 @@
+"""One training run: load data, build the tagger from config, fit, evaluate, log, save."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from classifier import tracking
+from classifier.data.corpus import Corpus
+from classifier.data.labels import apply_label_map
+from classifier.evaluation import Evaluation, evaluate
+from classifier.persistence import save_model
+from classifier.tagger import TopicTagger
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run produced: its MLflow run id, test scores and where the model is."""
+
+    run_id: str
+    evaluation: Evaluation
+    model_path: Path
+    model_uri: str | None
+
+
+def load_corpus(cfg: DictConfig) -> Corpus:
+    """The data set of ``cfg.data``, with the label map of ``cfg.labels`` applied."""
+    corpus = instantiate(cfg.data, _convert_="all")
+    labels = cfg.get("labels") or {}
+    return apply_label_map(corpus, labels.get("map"), labels.get("keep_unmapped", True))
+
+
+def build_tagger(cfg: DictConfig) -> TopicTagger:
+    """The unfitted tagger that ``cfg`` (preprocess, features, model, tagger) describes."""
+    return TopicTagger(
+        classifier=instantiate(cfg.model),
+        features=instantiate(cfg.features, _convert_="all"),
+        cleaner=instantiate(cfg.preprocess),
+        random_state=cfg.seed,
+        **cfg.tagger,
+    )
+
+
+def train(cfg: DictConfig) -> TrainResult:
+    """Run one experiment as ``cfg`` describes it and log it to MLflow."""
+    corpus = load_corpus(cfg)
+    tagger = build_tagger(cfg)
+    digest = corpus.digest()
+    log.info(
+        "data %s: %d train / %d test articles, %d labels (%s)",
+        corpus.name,
+        len(corpus.train),
+        len(corpus.test),
+        len(corpus.label_names),
+        "multi-label" if corpus.multilabel else "single-label",
+    )
+    tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
+    tags = {"data_digest": digest, "data_name": corpus.name}
+    commit = tracking.git_commit()
+    if commit:
+        tags["git_commit"] = commit
+    with tracking.run(cfg.get("run_name"), tags) as active:
+        run_id = active.info.run_id
+        tracking.log_config(cfg)
+        tracking.log_corpus(corpus, digest)
+
+        started = time.perf_counter()
+        tagger.fit(corpus.train.texts, corpus.train.labels)
+        train_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        evaluation = evaluate(tagger, corpus.test)
+        predict_seconds = time.perf_counter() - started
+        tracking.log_evaluation(evaluation, prefix="test_")
+        tracking.log_metrics(
+            {"train_seconds": train_seconds, "test_predict_seconds": predict_seconds}
+        )
+        log.info(
+            "test micro-F1 %.4f, macro-F1 %.4f (trained in %.1fs)",
+            evaluation.metrics["micro_f1"],
+            evaluation.metrics["macro_f1"],
+            train_seconds,
+        )
+
+        model_path = save_model(
+            tagger,
+            cfg.output.model_path,
+            {
+                "data_name": corpus.name,
+                "data_digest": digest,
+                "metrics": evaluation.prefixed("test_"),
+                "mlflow_run_id": run_id,
+                "git_commit": commit,
+            },
+        )
+        model_uri = None
+        if cfg.mlflow.log_model:
+            model_uri = tracking.log_model(tagger, model_path, corpus.test.texts[:2])
+        log.info("model written to %s (MLflow run %s)", model_path, run_id)
+    return TrainResult(run_id, evaluation, model_path, model_uri)
