@@ -11,6 +11,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from classifier import tracking
+from classifier.crossval import cross_validate
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
 from classifier.evaluation import Evaluation, evaluate
@@ -70,6 +71,20 @@ def train(cfg: DictConfig) -> TrainResult:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         tracking.log_corpus(corpus, digest)
+
+        if cfg.cv.folds and cfg.cv.folds > 1:
+            started = time.perf_counter()
+            cv_scores = cross_validate(
+                tagger, corpus.train, cfg.cv.folds, cfg.seed, stratify=cfg.cv.stratify
+            )
+            tracking.log_metrics({f"cv_{k}": v for k, v in cv_scores.items()})
+            tracking.log_metrics({"cv_seconds": time.perf_counter() - started})
+            log.info(
+                "%d-fold CV micro-F1 %.4f ± %.4f",
+                cfg.cv.folds,
+                cv_scores["micro_f1"],
+                cv_scores["micro_f1_std"],
+            )
 
         started = time.perf_counter()
         tagger.fit(corpus.train.texts, corpus.train.labels)

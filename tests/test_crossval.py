@@ -1,0 +1,32 @@
+import numpy as np
+from sklearn.svm import LinearSVC
+
+from classifier.crossval import cross_validate, fold_indices
+from classifier.data.corpus import Split
+from classifier.tagger import TopicTagger
+
+
+def test_folds_partition_the_data_and_keep_rare_labels_in_every_fold(synthetic):
+    _, labels = synthetic
+    labels = [*labels, ["rare"], ["rare"], ["rare"]]
+    folds = fold_indices(labels, 3, seed=0)
+    validation = np.concatenate([val for _, val in folds])
+    assert sorted(validation.tolist()) == list(range(len(labels)))
+    for train_idx, val_idx in folds:
+        assert set(train_idx).isdisjoint(val_idx)
+        assert any(labels[i] == ["rare"] for i in val_idx)
+
+
+def test_single_label_folds_fall_back_when_a_class_is_too_small():
+    labels = [["a"]] * 10 + [["b"]] * 10 + [["c"]]
+    folds = fold_indices(labels, 5, seed=0)
+    assert len(folds) == 5
+
+
+def test_cross_validate_reports_mean_and_std_per_metric(synthetic):
+    texts, labels = synthetic
+    split = Split([str(i) for i in range(len(texts))], texts, labels)
+    scores = cross_validate(TopicTagger(LinearSVC()), split, folds=3, seed=0)
+    assert 0.7 < scores["micro_f1"] <= 1.0
+    assert scores["micro_f1_std"] >= 0.0
+    assert {"macro_f1", "hamming_loss", "accuracy"} <= set(scores)
