@@ -8,6 +8,7 @@ which checks its sha256 before unpickling. The model is logged "from code"
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mlflow.pyfunc
@@ -45,15 +46,18 @@ def tag_frame(tagger: TopicTagger, texts: list[str]) -> pd.DataFrame:
     return frame
 
 
-class TaggerPyfunc(mlflow.pyfunc.PythonModel):
-    """Loads the verified joblib model and tags a DataFrame of texts."""
+# MLflow warns at class creation when predict() has no type hints; the schema of this model
+# is its logged signature instead (hints would make MLflow convert the input DataFrame).
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=".*type hints", category=UserWarning)
 
-    def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
-        """Load and verify the joblib model shipped as an artifact."""
-        self.tagger = load_model(context.artifacts["model"]).tagger
+    class TaggerPyfunc(mlflow.pyfunc.PythonModel):
+        """Loads the verified joblib model and tags a DataFrame of texts."""
 
-    # No type hints here on purpose: MLflow reads them as the model's input schema, while
-    # the schema is the signature logged with the model.
-    def predict(self, context, model_input, params=None):
-        """Tag the texts of ``model_input``: labels and one score per label."""
-        return tag_frame(self.tagger, texts_from_input(model_input))
+        def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
+            """Load and verify the joblib model shipped as an artifact."""
+            self.tagger = load_model(context.artifacts["model"]).tagger
+
+        def predict(self, context, model_input, params=None):
+            """Tag the texts of ``model_input``: labels and one score per label."""
+            return tag_frame(self.tagger, texts_from_input(model_input))

@@ -109,8 +109,8 @@ def log_config(cfg: DictConfig) -> None:
     mlflow.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
 
 
-def git_commit(cwd: str | Path = ".") -> str | None:
-    """The checked-out commit (with ``-dirty`` if there are local changes), or None."""
+def git_commit(cwd: str | Path = PACKAGE_DIR) -> str | None:
+    """The commit of the code that runs (``-dirty`` with local changes), or None outside git."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, check=True
