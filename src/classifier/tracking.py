@@ -7,7 +7,6 @@ import json
 import logging
 import signal
 import subprocess
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -177,17 +176,14 @@ def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str
     # and the pyfunc can verify the file on load.
     example = pd.DataFrame({TEXT_COLUMN: examples})
     signature = infer_signature(example, tag_frame(tagger, examples))
-    with warnings.catch_warnings():
-        # The schema is the logged signature, not predict()'s type hints.
-        warnings.filterwarnings("ignore", message=".*type hint", category=UserWarning)
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(PYFUNC_ENTRY),
-            artifacts={"model": str(model_path), "manifest": str(manifest_path(model_path))},
-            signature=signature,
-            input_example=example,
-            # The package travels with the model, so serving needs only these requirements.
-            code_paths=[str(PACKAGE_DIR)],
-            pip_requirements=pip_requirements(),
-        )
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(PYFUNC_ENTRY),
+        artifacts={"model": str(model_path), "manifest": str(manifest_path(model_path))},
+        signature=signature,
+        input_example=example,
+        # The package travels with the model, so serving needs only these requirements.
+        code_paths=[str(PACKAGE_DIR)],
+        pip_requirements=pip_requirements(),
+    )
     return info.model_uri
