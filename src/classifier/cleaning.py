@@ -22,31 +22,39 @@ DigitMode = Literal["keep", "replace", "remove"]
 PunctMode = Literal["keep", "space"]
 
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def _combining_marks() -> str:
-    """A regex class body of every combining mark (category M): accents and vowel signs are
-    parts of words, though ``\\w`` does not match them."""
-    ranges: list[tuple[int, int]] = []
-    for code in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(code))[0] == "M":
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
-    return "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-
-
-# Anything that is neither part of a word nor whitespace (punctuation, symbols, slashes),
-# except a decimal or thousands separator between two digits, so "4.5" stays one number.
-_PUNCT = re.compile(rf"[^\w\s.,{_combining_marks()}]+|(?<!\d)[.,]+|[.,]+(?!\d)")
-# \w includes "_", which TF-IDF's token pattern would keep inside a token; treat it as punctuation.
-_UNDERSCORE = re.compile(r"_+")
-_SPACE = re.compile(r"\s+")
+# A "." or "," followed by a digit is a decimal or thousands separator ("4.5", "12,400");
+# it is set aside as a placeholder while every other punctuation mark becomes a space.
+_POINT_IN_NUMBER = re.compile(r"\.(?=\d)")
+_COMMA_IN_NUMBER = re.compile(r",(?=\d)")
+# ASCII control characters as placeholders keep the text ASCII, where translate() is
+# fastest; any such character already in the input is turned into a space first.
+_POINT, _COMMA = "\x01", "\x02"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 _DIGIT_MODES = ("keep", "replace", "remove")
 _PUNCT_MODES = ("keep", "space")
+
+
+def _punctuation_table() -> dict[int, str]:
+    """``str.translate`` table: punctuation, symbols, control and format characters -> space.
+
+    Built once from the Unicode database (about 0.15 s). ``translate`` runs in C, several
+    times faster than a regular expression over the same text. Combining marks (accents,
+    vowel signs) are parts of words and stay; "_" counts as punctuation, since TF-IDF's
+    token pattern would otherwise keep it inside a token.
+    """
+    table = {
+        code: " "
+        for code in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(code))[0] in "PS"
+        or unicodedata.category(chr(code)) in ("Cc", "Cf")
+    }
+    table[ord(_POINT)] = "."
+    table[ord(_COMMA)] = ","
+    return table
+
+
+_PUNCTUATION = _punctuation_table()
 
 
 def clean_text(
@@ -59,7 +67,8 @@ def clean_text(
     """Clean one text; see :class:`TextCleaner` for the options."""
     if normalize_unicode:
         text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
+    if punctuation != "space":
+        text = _CONTROL.sub(" ", text)
     if lowercase:
         text = text.lower()
     if digits == "replace":
@@ -67,8 +76,14 @@ def clean_text(
     elif digits == "remove":
         text = _DIGITS.sub(" ", text)
     if punctuation == "space":
-        text = _UNDERSCORE.sub(" ", _PUNCT.sub(" ", text))
-    return _SPACE.sub(" ", text).strip()
+        if _POINT in text or _COMMA in text:
+            text = text.replace(_POINT, " ").replace(_COMMA, " ")
+        if "." in text:
+            text = _POINT_IN_NUMBER.sub(_POINT, text)
+        if "," in text:
+            text = _COMMA_IN_NUMBER.sub(_COMMA, text)
+        text = text.translate(_PUNCTUATION)
+    return " ".join(text.split())
 
 
 class TextCleaner(TransformerMixin, BaseEstimator):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -38,7 +37,7 @@ def _tfidf(options: Mapping[str, Any], analyzer: str, where: str) -> TfidfVector
         opts.setdefault("token_pattern", WORD_TOKEN_PATTERN)
     try:
         # Cleaning (and case folding) happen in the TextCleaner step before this one.
-        return TfidfVectorizer(analyzer=analyzer, lowercase=False, dtype=np.float32, **opts)
+        return TfidfVectorizer(analyzer=analyzer, lowercase=False, **opts)
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
 

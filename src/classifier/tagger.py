@@ -9,9 +9,11 @@ Multi-label data is handled one-vs-rest; single-label data trains a multi-class 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
+from joblib import parallel_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
@@ -23,6 +25,15 @@ from classifier.cleaning import TextCleaner
 from classifier.errors import DataError
 from classifier.features import build_features
 from classifier.thresholds import tune_thresholds
+
+
+@contextmanager
+def _quiet_constant_labels() -> Iterator[None]:
+    """One-vs-rest warns for a label that is always (or never) present in a fold; that is
+    expected for rare labels and handled (the label gets a constant score)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Label not .* is present in all training")
+        yield
 
 
 def _model_scores(model: BaseEstimator, X) -> np.ndarray:
@@ -57,7 +68,8 @@ class TopicTagger(BaseEstimator):
     threshold_cv:
         Number of folds for threshold tuning.
     n_jobs:
-        Parallel jobs for one-vs-rest fitting.
+        Parallel jobs for one-vs-rest fitting. Threads, not processes: liblinear and SGD
+        release the GIL, and threads share the feature matrix instead of copying it.
     random_state:
         Seed of the threshold-tuning folds.
     """
@@ -115,8 +127,7 @@ class TopicTagger(BaseEstimator):
         if self.multilabel_ and self.tune_thresholds:
             oof = self._out_of_fold_scores(model, X, target)
             self.thresholds_ = tune_thresholds(oof, target, self.default_threshold_)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Label not .* is present in all training")
+        with _quiet_constant_labels(), parallel_config(backend="threading"):
             self.model_ = model.fit(X, target)
         return self
 
@@ -128,8 +139,7 @@ class TopicTagger(BaseEstimator):
         """
         folds = KFold(self.threshold_cv, shuffle=True, random_state=self.random_state)
         oof = np.zeros(target.shape, dtype=np.float64)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Label not .* is present in all training")
+        with _quiet_constant_labels(), parallel_config(backend="threading"):
             for train_idx, val_idx in folds.split(X):
                 fold_model = clone(model).fit(X[train_idx], target[train_idx])
                 oof[val_idx] = _model_scores(fold_model, X[val_idx])
