@@ -87,3 +87,12 @@ def test_labels_unknown_to_the_model_are_ignored_in_indicators(synthetic):
     tagger = TopicTagger(LinearSVC()).fit(texts, labels)
     matrix = tagger.indicator_from_labels([["energy", "sports"]])
     assert matrix.tolist() == [[False, True, False, False]]
+
+
+def test_threaded_one_vs_rest_with_logistic_regression_is_safe(synthetic):
+    """LogisticRegression inspects the shared matrix in every thread; it must stay intact."""
+    texts, labels = synthetic
+    tagger = TopicTagger(LogisticRegression(solver="liblinear"), n_jobs=2)
+    for _ in range(3):
+        tagger.fit(texts, labels)
+    assert tagger.predict(texts[:1])

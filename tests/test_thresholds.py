@@ -33,3 +33,12 @@ def test_one_threshold_per_column():
     scores = np.array([[1.0, -1.0], [-1.0, 1.0], [0.5, 0.2]])
     truth = np.array([[1, 0], [0, 1], [1, 0]])
     assert tune_thresholds(scores, truth, 0.0).shape == (2,)
+
+
+def test_rare_label_with_poor_best_f1_keeps_the_default():
+    # One positive, ranked below 99 negatives: the "best" cut would pass 100 texts.
+    scores = np.concatenate([np.linspace(1.0, 0.1, 99), [-0.5]])
+    truth = np.zeros(100, dtype=int)
+    truth[-1] = 1
+    assert best_f1_threshold(scores, truth, default=0.0, min_f1=0.0) < -0.4
+    assert best_f1_threshold(scores, truth, default=0.0, min_f1=0.3) == 0.0

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import parallel_config
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import KFold
@@ -34,6 +35,19 @@ def _quiet_constant_labels() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Label not .* is present in all training")
         yield
+
+
+def _canonical(X):
+    """Sort and deduplicate a sparse matrix's indices once, before threads share it.
+
+    Estimators call ``sum_duplicates``/``sort_indices``, which rewrite the matrix in place
+    unless it is flagged canonical; on a matrix shared by one-vs-rest threads that is a
+    data race.
+    """
+    if sp.issparse(X):
+        X.sum_duplicates()
+        X.sort_indices()
+    return X
 
 
 def _model_scores(model: BaseEstimator, X) -> np.ndarray:
@@ -67,6 +81,8 @@ class TopicTagger(BaseEstimator):
         of the training data (``threshold_cv`` folds); the test split is never used.
     threshold_cv:
         Number of folds for threshold tuning.
+    threshold_min_f1:
+        A label whose best out-of-fold F1 stays below this keeps the default threshold.
     n_jobs:
         Parallel jobs for one-vs-rest fitting. Threads, not processes: liblinear and SGD
         release the GIL, and threads share the feature matrix instead of copying it.
@@ -82,6 +98,7 @@ class TopicTagger(BaseEstimator):
         at_least_one: bool = True,
         tune_thresholds: bool = False,
         threshold_cv: int = 5,
+        threshold_min_f1: float = 0.3,
         n_jobs: int | None = None,
         random_state: int | None = 0,
     ) -> None:
@@ -91,6 +108,7 @@ class TopicTagger(BaseEstimator):
         self.at_least_one = at_least_one
         self.tune_thresholds = tune_thresholds
         self.threshold_cv = threshold_cv
+        self.threshold_min_f1 = threshold_min_f1
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -116,7 +134,7 @@ class TopicTagger(BaseEstimator):
         cleaner = clone(self.cleaner) if self.cleaner is not None else TextCleaner()
         features = clone(self.features) if self.features is not None else build_features({})
         self.transformer_ = Pipeline([("clean", cleaner), ("features", features)])
-        X = self.transformer_.fit_transform(texts)
+        X = _canonical(self.transformer_.fit_transform(texts))
 
         model = clone(self.classifier)
         if self.multilabel_:
@@ -126,7 +144,9 @@ class TopicTagger(BaseEstimator):
         self.thresholds_ = np.full(len(names), self.default_threshold_)
         if self.multilabel_ and self.tune_thresholds:
             oof = self._out_of_fold_scores(model, X, target)
-            self.thresholds_ = tune_thresholds(oof, target, self.default_threshold_)
+            self.thresholds_ = tune_thresholds(
+                oof, target, self.default_threshold_, self.threshold_min_f1
+            )
         with _quiet_constant_labels(), parallel_config(backend="threading"):
             self.model_ = model.fit(X, target)
         return self
@@ -141,7 +161,7 @@ class TopicTagger(BaseEstimator):
         oof = np.zeros(target.shape, dtype=np.float64)
         with _quiet_constant_labels(), parallel_config(backend="threading"):
             for train_idx, val_idx in folds.split(X):
-                fold_model = clone(model).fit(X[train_idx], target[train_idx])
+                fold_model = clone(model).fit(_canonical(X[train_idx]), target[train_idx])
                 oof[val_idx] = _model_scores(fold_model, X[val_idx])
         return oof
 
