@@ -178,3 +178,28 @@ def test_a_run_that_raises_is_marked_failed(repo, mlflow_uri, tmp_path):
     runs = client.search_runs([experiment.experiment_id], "attributes.run_name = 'failing'")
     assert [r.info.status for r in runs] == ["FAILED"]
     assert not (tmp_path / "models").exists()
+
+
+def test_predict_accepts_a_registered_model_uri(trained, repo, mlflow_uri):
+    import mlflow
+
+    workdir, _, mlrun = trained
+    mlflow.set_tracking_uri(mlflow_uri)
+    models = mlflow.search_logged_models(
+        experiment_ids=[mlrun.info.experiment_id], output_format="list"
+    )
+    model = next(m for m in models if m.source_run_id == mlrun.info.run_id)
+    version = mlflow.register_model(model.model_uri, "e2e-tagger")
+    MlflowClient(mlflow_uri).set_registered_model_alias("e2e-tagger", "champion", version.version)
+    unseen = repo / "tests" / "fixtures" / "unseen_articles.jsonl"
+    result = run(
+        repo,
+        workdir,
+        "predict.py",
+        "model_uri=models:/e2e-tagger@champion",
+        f"input={unseen}",
+        "output=registered.jsonl",
+        f"mlflow.tracking_uri={mlflow_uri}",
+    )
+    assert "0 rejected" in result.stderr
+    assert (workdir / "registered.jsonl").read_text().count("\n") == 10
