@@ -96,3 +96,11 @@ def test_threaded_one_vs_rest_with_logistic_regression_is_safe(synthetic):
     for _ in range(3):
         tagger.fit(texts, labels)
     assert tagger.predict(texts[:1])
+
+
+def test_threshold_shrink_moves_thresholds_part_of_the_way(synthetic):
+    texts, labels = synthetic
+    kwargs = dict(tune_thresholds=True, threshold_cv=3, threshold_min_f1=0.0)
+    full = TopicTagger(LinearSVC(), threshold_shrink=1.0, **kwargs).fit(texts, labels)
+    half = TopicTagger(LinearSVC(), threshold_shrink=0.5, **kwargs).fit(texts, labels)
+    np.testing.assert_allclose(half.thresholds_, full.thresholds_ / 2)

@@ -83,6 +83,10 @@ class TopicTagger(BaseEstimator):
         Number of folds for threshold tuning.
     threshold_min_f1:
         A label whose best out-of-fold F1 stays below this keeps the default threshold.
+    threshold_shrink:
+        Move each threshold only this fraction of the way from the default to its tuned
+        value. Fold models see less data than the final one, so their scores are less
+        extreme and the tuned cuts overshoot; for rare labels they are also noisy.
     n_jobs:
         Parallel jobs for one-vs-rest fitting. Threads, not processes: liblinear and SGD
         release the GIL, and threads share the feature matrix instead of copying it.
@@ -99,6 +103,7 @@ class TopicTagger(BaseEstimator):
         tune_thresholds: bool = False,
         threshold_cv: int = 5,
         threshold_min_f1: float = 0.3,
+        threshold_shrink: float = 1.0,
         n_jobs: int | None = None,
         random_state: int | None = 0,
     ) -> None:
@@ -109,6 +114,7 @@ class TopicTagger(BaseEstimator):
         self.tune_thresholds = tune_thresholds
         self.threshold_cv = threshold_cv
         self.threshold_min_f1 = threshold_min_f1
+        self.threshold_shrink = threshold_shrink
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -144,9 +150,9 @@ class TopicTagger(BaseEstimator):
         self.thresholds_ = np.full(len(names), self.default_threshold_)
         if self.multilabel_ and self.tune_thresholds:
             oof = self._out_of_fold_scores(model, X, target)
-            self.thresholds_ = tune_thresholds(
-                oof, target, self.default_threshold_, self.threshold_min_f1
-            )
+            tuned = tune_thresholds(oof, target, self.default_threshold_, self.threshold_min_f1)
+            default = self.default_threshold_
+            self.thresholds_ = default + self.threshold_shrink * (tuned - default)
         with _quiet_constant_labels(), parallel_config(backend="threading"):
             self.model_ = model.fit(X, target)
         return self
