@@ -1,0 +1,190 @@
+"""Reuters-21578 (ModApte) benchmark: this project's shipped configuration against a plain
+TF-IDF + linear SVM baseline and fastText, trained and evaluated in the same run.
+
+    python bench/reuters.py [--subset r90] [--from ../shared/data/reuters21578.tar.gz]
+
+Prints a markdown table and writes bench/results/reuters.json. The corpus is fetched into
+data/raw/ first if it is not there (from --from, or from its public URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from hydra import compose, initialize_config_dir
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import f1_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.svm import LinearSVC
+
+from classifier.cleaning import clean_text
+from classifier.data.corpus import Corpus
+from classifier.data.fetch import fetch_reuters21578
+from classifier.training import build_tagger, load_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def scores(binarizer: MultiLabelBinarizer, truth: list[list[str]], pred) -> dict[str, float]:
+    """Micro and macro F1 over the training labels."""
+    y_true = binarizer.transform(truth)
+    y_pred = pred if isinstance(pred, np.ndarray) else binarizer.transform(pred)
+    return {
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+    }
+
+
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - started
+
+
+def run_classifier(cfg, corpus: Corpus, binarizer: MultiLabelBinarizer) -> dict:
+    tagger = build_tagger(cfg)
+    _, train_s = timed(lambda: tagger.fit(corpus.train.texts, corpus.train.labels))
+    pred, predict_s = timed(lambda: tagger.predict(corpus.test.texts))
+    return {
+        "system": "classifier",
+        **scores(binarizer, corpus.test.labels, pred),
+        "train_s": train_s,
+        "predict_s": predict_s,
+    }
+
+
+def run_baseline(corpus: Corpus, binarizer: MultiLabelBinarizer) -> dict:
+    model = make_pipeline(TfidfVectorizer(), OneVsRestClassifier(LinearSVC()))
+    y = binarizer.transform(corpus.train.labels)
+    _, train_s = timed(lambda: model.fit(corpus.train.texts, y))
+    pred, predict_s = timed(lambda: model.predict(corpus.test.texts))
+    return {
+        "system": "baseline",
+        **scores(binarizer, corpus.test.labels, pred),
+        "train_s": train_s,
+        "predict_s": predict_s,
+    }
+
+
+def fasttext_line(text: str) -> str:
+    """fastText reads one example per line and splits on whitespace."""
+    return clean_text(text)
+
+
+def run_fasttext(corpus: Corpus, binarizer: MultiLabelBinarizer, threads: int) -> dict:
+    import fasttext
+
+    params = dict(
+        loss="ova",
+        epoch=25,
+        lr=0.5,
+        wordNgrams=2,
+        dim=100,
+        minCount=1,
+        bucket=2_000_000,
+        thread=threads,
+        verbose=0,
+        seed=0,
+    )
+
+    def train():
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+            for text, labels in zip(corpus.train.texts, corpus.train.labels, strict=True):
+                tags = " ".join(f"__label__{lab}" for lab in labels)
+                fh.write(f"{tags} {fasttext_line(text)}\n")
+        try:
+            return fasttext.train_supervised(input=fh.name, **params)
+        finally:
+            Path(fh.name).unlink()
+
+    model, train_s = timed(train)
+
+    def predict():
+        lines = [fasttext_line(t) for t in corpus.test.texts]
+        labels, probs = model.predict(lines, k=-1, threshold=0.0)
+        out = []
+        for names, p in zip(labels, probs, strict=True):
+            chosen = [
+                n.removeprefix("__label__") for n, q in zip(names, p, strict=True) if q >= 0.5
+            ]
+            # Same rule as the project's tagger: an article gets at least its best label.
+            out.append(chosen or [names[0].removeprefix("__label__")])
+        return out
+
+    pred, predict_s = timed(predict)
+    return {
+        "system": "fasttext",
+        **scores(binarizer, corpus.test.labels, pred),
+        "train_s": train_s,
+        "predict_s": predict_s,
+        "params": params,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiment", default="reuters", help="config in conf/experiment/")
+    parser.add_argument("--subset", default=None, help="r90 (default of the experiment), r10, all")
+    parser.add_argument(
+        "--from", dest="source", type=Path, default=None, help="local copy of reuters21578.tar.gz"
+    )
+    parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
+    parser.add_argument("--out", type=Path, default=REPO / "bench/results/reuters.json")
+    parser.add_argument("--threads", type=int, default=2, help="fastText threads")
+    args = parser.parse_args(argv)
+
+    fetch_reuters21578(args.raw_dir, source=args.source)
+    overrides = [f"experiment={args.experiment}", f"data.raw_dir={args.raw_dir}"]
+    if args.subset:
+        overrides.append(f"data.subset={args.subset}")
+    with initialize_config_dir(str(REPO / "conf"), version_base="1.3"):
+        cfg = compose("train", overrides=overrides)
+    corpus = load_corpus(cfg)
+    binarizer = MultiLabelBinarizer(classes=corpus.label_names).fit([corpus.label_names])
+    print(
+        f"{corpus.name} {cfg.data.subset}: {len(corpus.train)} train / {len(corpus.test)} "
+        f"test stories, {len(corpus.label_names)} labels",
+        file=sys.stderr,
+    )
+
+    rows = [
+        run_classifier(cfg, corpus, binarizer),
+        run_baseline(corpus, binarizer),
+        run_fasttext(corpus, binarizer, args.threads),
+    ]
+    for row in rows:
+        row["docs_per_s"] = len(corpus.test) / row["predict_s"]
+
+    print("| system | micro-F1 | macro-F1 | train s | predict s | docs/s |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['system']} | {r['micro_f1']:.4f} | {r['macro_f1']:.4f} | "
+            f"{r['train_s']:.1f} | {r['predict_s']:.2f} | {r['docs_per_s']:,.0f} |"
+        )
+    result = {
+        "corpus": corpus.name,
+        "subset": cfg.data.subset,
+        "n_train": len(corpus.train),
+        "n_test": len(corpus.test),
+        "n_labels": len(corpus.label_names),
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "rows": rows,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
