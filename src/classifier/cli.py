@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from hydra.errors import InstantiationException
@@ -43,3 +44,33 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def unknown_choice(overrides: list[str], conf_dir: Path) -> str | None:
+    """A one-line message for the first ``group=option`` naming no file in ``conf/group/``.
+
+    Hydra reports such mistakes over several lines with exit code 1; users get one line
+    with the valid choices instead. Sweeps (``model=a,b``) are checked option by option.
+    """
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or key.startswith(("+", "~", "hydra")) or "." in key:
+            continue
+        group = conf_dir / key
+        if not group.is_dir():
+            continue
+        choices = sorted(p.stem for p in group.glob("*.yaml"))
+        for option in value.split(","):
+            option = option.strip()
+            if option and option != "null" and option not in choices:
+                return f"unknown {key} {option!r}; choose one of: {', '.join(choices)}"
+    return None
+
+
+def check_choices(conf_dir: Path, argv: list[str] | None = None) -> None:
+    """Exit with code 2 and one line if the command line names a config option that
+    does not exist."""
+    message = unknown_choice(sys.argv[1:] if argv is None else argv, conf_dir)
+    if message:
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from mlflow.models import infer_signature
 from omegaconf import DictConfig, OmegaConf
 
 from classifier import plots
+from classifier.checks import DataReport
 from classifier.data.corpus import Corpus
 from classifier.errors import ConfigError
 from classifier.evaluation import Evaluation
@@ -148,6 +150,12 @@ def log_corpus(corpus: Corpus, digest: str) -> None:
         }
     )
     mlflow.set_tag("data_digest", digest)
+
+
+def log_data_report(report: DataReport) -> None:
+    """Findings of the data checks: ``data_*`` metrics and ``data_checks.json``."""
+    mlflow.log_metrics(report.metrics())
+    mlflow.log_dict(asdict(report), "data_checks.json")
 
 
 def log_metrics(metrics: Mapping[str, float]) -> None:

@@ -11,11 +11,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from classifier import tracking
+from classifier.checks import check_corpus
 from classifier.crossval import cross_validate
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
 from classifier.evaluation import Evaluation, evaluate
-from classifier.persistence import save_model
+from classifier.persistence import library_versions, save_model
 from classifier.tagger import TopicTagger
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def build_tagger(cfg: DictConfig) -> TopicTagger:
 
 def train(cfg: DictConfig) -> TrainResult:
     """Run one experiment as ``cfg`` describes it and log it to MLflow."""
-    corpus = load_corpus(cfg)
+    corpus, data_report = check_corpus(load_corpus(cfg), cfg.checks.min_count)
     tagger = build_tagger(cfg)
     digest = corpus.digest()
     log.info(
@@ -64,6 +65,7 @@ def train(cfg: DictConfig) -> TrainResult:
     )
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     tags = {"data_digest": digest, "data_name": corpus.name}
+    tags.update({f"version.{name}": v for name, v in library_versions().items()})
     commit = tracking.git_commit()
     if commit:
         tags["git_commit"] = commit
@@ -71,6 +73,7 @@ def train(cfg: DictConfig) -> TrainResult:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         tracking.log_corpus(corpus, digest)
+        tracking.log_data_report(data_report)
 
         if cfg.cv.folds and cfg.cv.folds > 1:
             started = time.perf_counter()
