@@ -76,3 +76,23 @@ def test_other_scikit_learn_version_warns_with_both_versions(tmp_path, tagger):
         warnings.simplefilter("always")
         load_model(path)
     assert any("0.0.1" in str(w.message) and "loaded with" in str(w.message) for w in caught)
+
+
+def test_skops_format_round_trip_without_pickle(tmp_path, tagger, synthetic):
+    path = save_model(tagger, tmp_path / "model.joblib", {"note": "safe"}, fmt="skops")
+    assert path.name == "model.skops"
+    assert manifest_path(path).is_file()
+    loaded = load_model(path)
+    assert loaded.tagger.predict(synthetic[0][:10]) == tagger.predict(synthetic[0][:10])
+    assert loaded.metadata["note"] == "safe"
+
+
+def test_skops_file_with_an_untrusted_type_is_refused(tmp_path):
+    import fractions
+
+    import skops.io
+
+    path = tmp_path / "evil.skops"
+    skops.io.dump({"format": "classifier-model", "x": fractions.Fraction(1, 3)}, path)
+    with pytest.raises(ModelFileError, match=r"not trusted: \['fractions.Fraction'\]"):
+        load_model(path, trust=True)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import platform
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,11 @@ from classifier.tagger import TopicTagger
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
+# Model file formats, by suffix. skops stores the same objects without pickle and loads
+# only types from an explicit list: scikit-learn's and NumPy's own, which skops trusts,
+# plus the two classes of this package below.
+SUFFIXES = {"joblib": ".joblib", "skops": ".skops"}
+SKOPS_TRUSTED = ["classifier.cleaning.TextCleaner", "classifier.tagger.TopicTagger"]
 
 
 @dataclass(frozen=True)
@@ -76,9 +82,21 @@ def model_summary(tagger: TopicTagger) -> dict[str, Any]:
     }
 
 
-def save_model(tagger: TopicTagger, path: str | Path, metadata: dict[str, Any]) -> Path:
-    """Write ``tagger`` with its metadata atomically, then its manifest; return the path."""
-    path = Path(path)
+def model_file(path: str | Path, fmt: str = "joblib") -> Path:
+    """``path`` with the suffix of ``fmt`` (``models/model.joblib`` -> ``models/model.skops``)."""
+    if fmt not in SUFFIXES:
+        raise ModelFileError(f"output.format={fmt!r} is not valid; choose one of {list(SUFFIXES)}")
+    return Path(path).with_suffix(SUFFIXES[fmt])
+
+
+def save_model(
+    tagger: TopicTagger, path: str | Path, metadata: dict[str, Any], fmt: str = "joblib"
+) -> Path:
+    """Write ``tagger`` with its metadata atomically, then its manifest; return the path.
+
+    ``fmt`` is ``joblib`` (pickle) or ``skops``; the path's suffix follows the format.
+    """
+    path = model_file(path, fmt)
     meta = {
         **model_summary(tagger),
         **metadata,
@@ -92,7 +110,12 @@ def save_model(tagger: TopicTagger, path: str | Path, metadata: dict[str, Any]) 
         "metadata": meta,
     }
     with atomic_path(path) as tmp:
-        joblib.dump(bundle, tmp, compress=3)
+        if fmt == "skops":
+            import skops.io
+
+            skops.io.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
+        else:
+            joblib.dump(bundle, tmp, compress=3)
         digest = file_sha256(tmp)
     manifest = {
         "file": path.name,
@@ -130,10 +153,20 @@ def verify_model_file(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
-    """Load a model file written by :func:`save_model`.
+def _load_skops(path: Path) -> Any:
+    """Load a skops file, refusing any type outside scikit-learn, NumPy and SKOPS_TRUSTED."""
+    import skops.io
 
-    The file is verified against its manifest before it is unpickled, unless ``trust``.
+    unexpected = sorted(set(skops.io.get_untrusted_types(file=path)) - set(SKOPS_TRUSTED))
+    if unexpected:
+        raise ModelFileError(f"{path}: contains types that are not trusted: {unexpected}")
+    return skops.io.load(path, trusted=SKOPS_TRUSTED)
+
+
+def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
+    """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``).
+
+    The file is verified against its manifest before it is read, unless ``trust``.
     A file that is not one of this project's models is refused.
     """
     path = Path(path)
@@ -144,9 +177,12 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
-            bundle = joblib.load(path)
+            bundle = _load_skops(path) if path.suffix == ".skops" else joblib.load(path)
+    except ModelFileError:
+        raise
     except Exception as err:
-        raise ModelFileError(f"{path}: not a readable joblib model ({type(err).__name__})") from err
+        kind = "skops" if path.suffix == ".skops" else "joblib"
+        raise ModelFileError(f"{path}: not a readable {kind} model ({type(err).__name__})") from err
     if not (
         isinstance(bundle, dict)
         and bundle.get("format") == FORMAT
@@ -191,7 +227,11 @@ def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as err:  # MLflow raises several types for a bad URI
         raise ModelFileError(f"{uri}: cannot download the model ({err})") from err
-    found = [local] if local.is_file() else sorted(local.rglob("*.joblib"))
+    found = (
+        [local]
+        if local.is_file()
+        else sorted(p for suffix in SUFFIXES.values() for p in local.rglob(f"*{suffix}"))
+    )
     if not found:
-        raise ModelFileError(f"{uri}: no .joblib model file among its artifacts")
+        raise ModelFileError(f"{uri}: no model file (.joblib, .skops) among its artifacts")
     return load_model(found[0], trust=trust)

@@ -117,6 +117,7 @@ def train(cfg: DictConfig) -> TrainResult:
                 "mlflow_run_id": run_id,
                 "git_commit": commit,
             },
+            fmt=cfg.output.format,
         )
         model_uri = None
         if cfg.mlflow.log_model:
