@@ -1,12 +1,14 @@
+import errno
 import gzip
 import json
+import os
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.errors import DataError
+from classifier.errors import DataError, OutputError
 from classifier.persistence import save_model
 from classifier.prediction import predict_file, run_prediction
 from classifier.tagger import TopicTagger
@@ -140,3 +142,22 @@ def test_run_prediction_loads_the_model_file(tmp_path, tagger):
     summary = run_prediction(str(model), str(src), str(tmp_path / "out.csv"))
     assert summary.tagged == 3
     assert summary.label_counts["energy"] >= 1
+
+
+def test_unwritable_output_path_is_a_clear_error(tmp_path, tagger):
+    src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(OutputError, match=r"a_file/out\.jsonl: cannot write"):
+        predict_file(tagger, str(src), str(tmp_path / "a_file" / "out.jsonl"))
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, tagger, monkeypatch):
+    src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
+
+    def no_space(self, *args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("classifier.prediction._Writer.write", no_space)
+    with pytest.raises(OutputError, match="No space left on device"):
+        predict_file(tagger, str(src), str(tmp_path / "out" / "tagged.jsonl"))
+    assert list((tmp_path / "out").iterdir()) == []

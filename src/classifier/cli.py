@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TypeVar
 
 from hydra.errors import InstantiationException
 
-from classifier.errors import ClassifierError
+from classifier.errors import ClassifierError, Terminated
 
 T = TypeVar("T")
 log = logging.getLogger("classifier")
@@ -26,13 +27,19 @@ def _user_error(err: BaseException) -> ClassifierError | None:
     return None
 
 
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     """Call ``main``; turn user errors into ``error: ...`` on stderr and exit code 2.
 
     Tracebacks are shown only with ``debug`` or ``HYDRA_FULL_ERROR=1``: a user who passes a
-    bad path needs the path, not the stack.
+    bad path needs the path, not the stack. SIGTERM unwinds like Ctrl-C, so temporary
+    files are removed and the MLflow run is ended KILLED.
     """
     debug = debug or os.environ.get("HYDRA_FULL_ERROR") == "1"
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return main()
     except (ClassifierError, InstantiationException) as err:
@@ -44,6 +51,9 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        sys.exit(143)
 
 
 def unknown_choice(overrides: list[str], conf_dir: Path) -> str | None:

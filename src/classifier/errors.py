@@ -19,3 +19,10 @@ class ModelFileError(ClassifierError):
 
 class OutputError(ClassifierError):
     """An output file or folder cannot be written."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that cleanup code runs as for Ctrl-C.
+
+    A BaseException, like KeyboardInterrupt: ``except Exception`` must not swallow it.
+    """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
-import signal
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from classifier import plots
 from classifier.checks import DataReport
 from classifier.data.corpus import Corpus
-from classifier.errors import ConfigError
+from classifier.errors import ConfigError, Terminated
 from classifier.evaluation import Evaluation
 from classifier.persistence import manifest_path
 from classifier.pyfunc import TEXT_COLUMN, tag_frame
@@ -56,22 +55,14 @@ def setup(tracking_uri: str, experiment: str) -> str:
         ) from err
 
 
-class Terminated(BaseException):
-    """Raised in the main thread when the process receives SIGTERM."""
-
-
 @contextmanager
 def run(run_name: str | None = None, tags: Mapping[str, str] | None = None) -> Iterator[Any]:
     """An MLflow run that ends FINISHED, FAILED on an exception, or KILLED on Ctrl-C/SIGTERM.
 
     A run that is not ended stays RUNNING forever in the UI, so interruptions are caught
-    here and the run is closed before the process exits.
+    here and the run is closed before the process exits (the entry points turn SIGTERM
+    into :class:`~classifier.errors.Terminated`).
     """
-
-    def on_sigterm(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
     active = mlflow.start_run(run_name=run_name, tags=dict(tags or {}))
     try:
         yield active
@@ -83,8 +74,6 @@ def run(run_name: str | None = None, tags: Mapping[str, str] | None = None) -> I
         raise
     else:
         mlflow.end_run("FINISHED")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
