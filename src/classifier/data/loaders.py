@@ -105,9 +105,14 @@ def dataset_to_split(
 def _seeded_split(split: Split, test_size: float, seed: int) -> tuple[Split, Split]:
     if not 0.0 < test_size < 1.0:
         raise ConfigError(f"data.test_size={test_size} must be a fraction between 0 and 1")
-    train_idx, test_idx = train_test_split(
-        range(len(split)), test_size=test_size, random_state=seed, shuffle=True
-    )
+    try:
+        train_idx, test_idx = train_test_split(
+            range(len(split)), test_size=test_size, random_state=seed, shuffle=True
+        )
+    except ValueError as err:  # too few articles for the requested split
+        raise DataError(
+            f"{len(split)} article(s) cannot be split with test_size={test_size}: {err}"
+        ) from err
     return split.subset(train_idx), split.subset(test_idx)
 
 
