@@ -1,0 +1,167 @@
+"""The fast scorer gives the scikit-learn pipeline's features and scores."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
+
+from classifier.cleaning import TextCleaner
+from classifier.features import build_features
+from classifier.scoring import Scorer
+from classifier.tagger import TopicTagger
+from tests.helpers import TOPIC_WORDS
+
+# Tokeniser edge cases: single characters, digits and decimals, thousands separators,
+# underscores, accents (composed and combining), ligatures, full-width letters, CJK, Greek,
+# Cyrillic, apostrophes, hyphens, mixed case, symbols and control characters.
+TRICKY = [
+    *[
+        "a",
+        "I",
+        "x",
+        "7",
+        "42",
+        "4.5",
+        "12,400",
+        "3.14.15",
+        "1,2,3",
+        "snake_case",
+        "__init__",
+        "café",
+        "naïve",
+    ],
+    *[
+        "東京",
+        "株式",
+        "αβγ",
+        "Ω",
+        "москва",
+        "d'or",
+        "co-op",
+        "e-mail",
+        "U.S.",
+        "A.B.C.",
+        "x86_64",
+        "MiXeD",
+        "CASE",
+    ],
+    *["$5", "€3", "100%", "#tag", "@user", "http://x.io/a?b=c"],
+    "cafe\u0301",  # combining accent
+    "\ufb01nance",  # ligature
+    "\uff21\uff22\uff23",  # full-width ABC
+    "l\u2019\u00e9tat",  # typographic apostrophe
+    "tab\x00nul",
+    "\u200bzero",
+]
+
+
+def varied_texts(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
+    rng = random.Random(seed)
+    topics = sorted(TOPIC_WORDS)
+    texts, labels = [], []
+    for _ in range(n):
+        chosen = sorted(rng.sample(topics, rng.choice([1, 1, 2])))
+        words = " ".join(TOPIC_WORDS[t] for t in chosen).split()
+        pool = words + TRICKY
+        tokens = [rng.choice(pool) for _ in range(rng.randint(0, 40))]
+        seps = [rng.choice([" ", " ", "  ", ", ", ". ", "\n", "/", "-"]) for _ in tokens]
+        texts.append("".join(t + s for t, s in zip(tokens, seps, strict=True)))
+        labels.append(chosen)
+    return texts, labels
+
+
+TRAIN, LABELS = varied_texts(400, seed=1)
+UNSEEN, _ = varied_texts(600, seed=2)
+UNSEEN += ["", "   ", "a b c", "4.5 12,400", "東京 株式", "totally unknown words here"]
+
+
+def fit(features: dict, cleaner: TextCleaner | None = None, classifier=None, labels=None):
+    return TopicTagger(
+        classifier or LinearSVC(),
+        features=build_features(**features),
+        cleaner=cleaner,
+    ).fit(TRAIN, labels or LABELS)
+
+
+WORD = {"ngram_range": (1, 2), "sublinear_tf": True}
+CASES = {
+    "default": ({"word": WORD}, None),
+    "unigrams": ({"word": {"ngram_range": (1, 1)}}, None),
+    "trigrams": ({"word": {"ngram_range": (1, 3), "sublinear_tf": True}}, None),
+    "bigrams-only": ({"word": {"ngram_range": (2, 2)}}, None),
+    "binary-l1-no-idf": (
+        {"word": {"ngram_range": (1, 2), "binary": True, "norm": "l1", "use_idf": False}},
+        None,
+    ),
+    "min-df": ({"word": {"ngram_range": (1, 2), "min_df": 3}}, None),
+    "max-features": ({"word": {"ngram_range": (1, 2), "max_features": 60}}, None),
+    "punctuation-kept": ({"word": WORD}, TextCleaner(punctuation="keep", normalize_unicode=False)),
+    "digits-replaced": ({"word": WORD}, TextCleaner(digits="replace")),
+    "word-and-char": ({"word": WORD, "char": {"ngram_range": (2, 4)}}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fast_features_and_scores_equal_the_pipeline(case):
+    features, cleaner = CASES[case]
+    tagger = fit(features, cleaner)
+    scorer = Scorer(tagger)
+    assert scorer.fast == ("char" not in features)
+    X, oov = scorer.transform(UNSEEN)
+    expected = tagger.transform_features(UNSEEN)
+    assert X.shape == expected.shape
+    assert abs(X - expected).max() <= 1e-9
+    np.testing.assert_allclose(
+        scorer.scores(X), tagger.decision_function(UNSEEN), rtol=0, atol=1e-9
+    )
+    assert oov.shape == (len(UNSEEN),) and ((oov >= 0) & (oov <= 1)).all()
+
+
+@pytest.mark.parametrize(
+    "classifier, labels",
+    [
+        (LogisticRegression(max_iter=500), None),
+        (SGDClassifier(random_state=0), None),
+        (LinearSVC(), [[lab[0]] for lab in LABELS]),  # single-label, 4 classes
+        (LinearSVC(), [["energy" if "energy" in lab else "other"] for lab in LABELS]),  # binary
+        (ComplementNB(), None),  # no decision_function: falls back to the model
+    ],
+)
+def test_stacked_scores_equal_the_model_for_other_classifiers(classifier, labels):
+    tagger = fit({"word": WORD}, classifier=classifier, labels=labels)
+    scorer = Scorer(tagger)
+    assert scorer.linear == (not isinstance(classifier, ComplementNB))
+    X, _ = scorer.transform(UNSEEN)
+    np.testing.assert_allclose(
+        scorer.scores(X), tagger.decision_function(UNSEEN), rtol=0, atol=1e-9
+    )
+
+
+def test_oov_rate_is_the_share_of_unknown_word_tokens():
+    tagger = fit({"word": WORD})
+    scorer = Scorer(tagger)
+    _, oov = scorer.transform(["oil gas zzzunknown qqqnever", "oil gas", "", "a b"])
+    np.testing.assert_allclose(oov, [0.5, 0.0, 0.0, 0.0])
+
+
+def test_explain_lists_the_terms_that_raised_each_predicted_label():
+    tagger = fit({"word": WORD})
+    scorer = Scorer(tagger)
+    X, _ = scorer.transform(["oil pipeline refinery wheat the said"])
+    indicator = np.zeros((1, len(scorer.labels)), dtype=bool)
+    energy = scorer.labels.index("energy")
+    indicator[0, energy] = True
+    (item,) = scorer.explain(X, indicator, 2)
+    assert list(item) == ["energy"]
+    terms = item["energy"]
+    assert 1 <= len(terms) <= 2
+    assert all(weight > 0 for _, weight in terms)
+    assert terms == sorted(terms, key=lambda t: -t[1])
+    assert {"oil", "pipeline", "refinery", "oil pipeline", "pipeline refinery"} >= {
+        t for t, _ in terms
+    }
