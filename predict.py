@@ -6,7 +6,7 @@
 import sys
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from classifier.cli import run_cli
 from classifier.prediction import run_prediction
@@ -24,14 +24,24 @@ def main(cfg: DictConfig) -> None:
             id_field=cfg.id_field,
             batch_size=cfg.batch_size,
             on_error=cfg.on_error,
-            rejects=cfg.rejects,
+            rejects_path=cfg.rejects,
             progress=cfg.progress,
             trust=cfg.trust,
             tracking_uri=cfg.mlflow.tracking_uri,
+            n_jobs=cfg.n_jobs,
+            top_k=cfg.top_k,
+            threshold=OmegaConf.to_container(cfg.threshold)
+            if OmegaConf.is_config(cfg.threshold)
+            else cfg.threshold,
+            explain=cfg.explain,
+            oov=cfg.oov,
+            oov_warning=cfg.oov_warning,
         ),
         debug=cfg.debug,
     )
     print(summary.line(), file=sys.stderr)
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 if __name__ == "__main__":

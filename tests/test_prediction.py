@@ -42,7 +42,8 @@ def test_jsonl_to_jsonl_with_labels_and_scores(tmp_path, tagger):
     rows = read_jsonl(tmp_path / "out.jsonl")
     assert [r["id"] for r in rows] == ["n1", "n2", "n3"]
     assert [r["labels"] for r in rows] == [["energy"], ["agriculture"], ["regulation"]]
-    assert set(rows[0]) == {"id", "labels"} | {f"score_{lab}" for lab in tagger.labels_}
+    assert set(rows[0]) == {"id", "labels", "oov_rate"} | {f"score_{lab}" for lab in tagger.labels_}
+    assert all(0.0 <= r["oov_rate"] <= 1.0 for r in rows)
     assert (summary.read, summary.tagged, summary.rejected) == (3, 3, 0)
     assert not (tmp_path / "out.rejects.jsonl").exists()
 

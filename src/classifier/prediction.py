@@ -10,8 +10,9 @@ import csv
 import gzip
 import io
 import json
+import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -22,12 +23,16 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from classifier.atomic import atomic_path
-from classifier.errors import DataError
+from classifier.errors import ConfigError, DataError
 from classifier.persistence import load_model_uri
+from classifier.scoring import Scorer
 from classifier.tagger import TopicTagger
+from classifier.workers import ordered_map, resolve_n_jobs
 
 OnError = Literal["reject", "fail"]
 STDIO = "-"
+# Bytes that were not UTF-8, kept as lone surrogates by the "surrogateescape" decoder.
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,16 @@ class Summary:
     output: str = ""
     rejects: str | None = None
     label_counts: dict[str, int] = field(default_factory=dict)
+    oov_mean: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """One line for the console."""
         text = f"{self.read} read, {self.tagged} tagged, {self.rejected} rejected -> {self.output}"
         if self.rejected and self.rejects:
             text += f" (rejects: {self.rejects})"
+        if self.oov_mean is not None:
+            text += f"; mean out-of-vocabulary rate {self.oov_mean:.1%}"
         return text
 
 
@@ -119,7 +128,7 @@ def make_record(
         value = obj[name]
         if not isinstance(value, str):
             return Reject(line, row_id, f"field {name!r} is {type(value).__name__}, not text")
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
+        if not value.isascii() and _SURROGATE.search(value):
             return Reject(line, row_id, f"field {name!r} has bytes that are not UTF-8")
         if value.strip():
             parts.append(value.strip())
@@ -128,23 +137,60 @@ def make_record(
     return Row(line, row_id, "\n\n".join(parts))
 
 
-def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def parse_jsonl_lines(
+    first_line: int, lines: Iterable[bytes], text_fields: Sequence[str], id_field: str | None
+) -> Iterator[Row | Reject]:
+    """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``."""
+    for line, raw in enumerate(lines, start=first_line):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield Reject(line, None, f"bytes that are not UTF-8 at column {err.start + 1}")
+            continue
+        if not text.strip():
+            yield Reject(line, None, "blank line")
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
+            continue
+        yield make_record(line, obj, text_fields, id_field)
+
+
+def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
+    """``(first line number, block)`` pairs: the raw input cut at line ends into blocks of
+    about ``block_bytes``, for workers to decode and parse."""
+    line = 1
+    rest = b""
     with _open_binary(path) as fh:
-        for line, raw in enumerate(fh, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                yield Reject(line, None, f"bytes that are not UTF-8 at column {err.start + 1}")
+        while True:
+            data = fh.read(block_bytes)
+            if not data:
+                break
+            data = rest + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
                 continue
-            if not text.strip():
-                yield Reject(line, None, "blank line")
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as err:
-                yield Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
-                continue
-            yield make_record(line, obj, text_fields, id_field)
+            block, rest = data[: cut + 1], data[cut + 1 :]
+            yield line, block
+            line += block.count(b"\n")
+    if rest:
+        yield line, rest
+
+
+def block_lines(block: bytes) -> list[bytes]:
+    """The lines of a block from :func:`read_jsonl_blocks` (as iterating a binary file)."""
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    return lines
+
+
+def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+    for first, block in read_jsonl_blocks(path):
+        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field)
 
 
 def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
@@ -230,69 +276,245 @@ def output_format(path: str) -> str:
     raise DataError(f"{path}: unknown output type; use .jsonl, .csv, .parquet or -")
 
 
-class _Writer:
-    """Writes tagged rows as JSONL, CSV or Parquet to an open binary file."""
+# ---------------------------------------------------------------- tagging
 
-    def __init__(self, kind: str, fh: IO[bytes], labels: Sequence[str]) -> None:
+ThresholdOverride = float | Mapping[str, float] | None
+
+
+def resolve_thresholds(tagger: TopicTagger, threshold: ThresholdOverride) -> np.ndarray:
+    """The model's per-label thresholds with ``threshold`` applied: one number for every
+    label, or ``{label: value}`` for some labels (the others keep the model's)."""
+    out = np.array(tagger.thresholds_, dtype=np.float64)
+    if threshold is None:
+        return out
+    if not tagger.multilabel_:
+        raise ConfigError(
+            "threshold: this model is single-label (it always picks its best label); "
+            "thresholds apply to multi-label models only"
+        )
+    if isinstance(threshold, Mapping):
+        index = {name: i for i, name in enumerate(tagger.labels_)}
+        unknown = sorted(set(threshold) - set(index))
+        if unknown:
+            raise ConfigError(
+                f"threshold: unknown label(s) {unknown}; the model's labels are {tagger.labels_}"
+            )
+        for name, value in threshold.items():
+            out[index[name]] = _number(value, f"threshold.{name}")
+        return out
+    out[:] = _number(threshold, "threshold")
+    return out
+
+
+def _number(value: Any, where: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}={value!r} is not a number") from None
+
+
+@dataclass
+class _Chunk:
+    """What a worker returns for one task: counts, rejects and the formatted output."""
+
+    read: int
+    rejects: list[Reject]
+    tagged: int
+    counts: np.ndarray
+    oov_sum: float
+    oov_n: int
+    payload: Any
+
+
+class _Job:
+    """Everything a worker needs to turn a chunk of input into formatted output."""
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        kind: str,
+        text_fields: Sequence[str],
+        id_field: str | None,
+        thresholds: np.ndarray,
+        top_k: int | None,
+        explain: int,
+        oov: bool,
+    ) -> None:
+        self.scorer = scorer
+        self.tagger = scorer.tagger
         self.kind = kind
-        self.fh = fh
-        self.score_columns = [f"score_{name}" for name in labels]
-        self._parquet: pq.ParquetWriter | None = None
-        self._csv = None
-        if kind == "csv":
-            self._text = io.TextIOWrapper(fh, encoding="utf-8", newline="", write_through=True)
-            self._csv = csv.writer(self._text)
-            self._csv.writerow(["id", "labels", *self.score_columns])
+        self.text_fields = list(text_fields)
+        self.id_field = id_field
+        self.thresholds = thresholds
+        self.top_k = top_k
+        self.explain = explain
+        self.oov = oov and scorer.has_vocabulary
+        self.score_columns = [f"score_{name}" for name in scorer.labels]
+        self.columns = ["id", "labels", *self.score_columns]
+        if self.oov:
+            self.columns.append("oov_rate")
+        if explain:
+            self.columns.append("explain")
+        # One %-format per JSONL row: much faster than json.dumps of a 90-key dict.
+        self._json_row = (
+            '{"id": %s, "labels": %s'
+            + "".join(
+                ", " + json.dumps(c, ensure_ascii=False).replace("%", "%%") + ": %r"
+                for c in self.score_columns
+            )
+            + (', "oov_rate": %r' if self.oov else "")
+            + (', "explain": %s' if explain else "")
+            + "}\n"
+        )
 
-    def write(self, ids: list[str], labels: list[list[str]], scores: np.ndarray) -> None:
-        if self.kind == "jsonl":
-            rounded = np.round(scores, 6).tolist()
-            out = []
-            for row_id, row_labels, row_scores in zip(ids, labels, rounded, strict=True):
-                record = {"id": row_id, "labels": row_labels}
-                record.update(zip(self.score_columns, row_scores, strict=True))
-                out.append(json.dumps(record, ensure_ascii=False))
-            self.fh.write(("\n".join(out) + "\n").encode("utf-8"))
-        elif self.kind == "csv":
-            rounded = np.round(scores, 6).tolist()
-            self._csv.writerows(
-                [i, "|".join(lab), *s] for i, lab, s in zip(ids, labels, rounded, strict=True)
+    def run(self, task: tuple[str, Any, Any]) -> _Chunk:
+        kind, first, data = task
+        if kind == "block":
+            items = list(
+                parse_jsonl_lines(first, block_lines(data), self.text_fields, self.id_field)
             )
         else:
-            columns = {"id": pa.array(ids, pa.string()), "labels": pa.array(labels)}
-            for j, name in enumerate(self.score_columns):
-                columns[name] = pa.array(scores[:, j].astype(np.float32))
-            table = pa.table(columns)
-            if self._parquet is None:
-                self._parquet = pq.ParquetWriter(self.fh, table.schema)
-            self._parquet.write_table(table)
+            items = data
+        rows = [item for item in items if isinstance(item, Row)]
+        rejects = [item for item in items if isinstance(item, Reject)]
+        counts = np.zeros(len(self.scorer.labels), dtype=np.int64)
+        if not rows:
+            return _Chunk(len(items), rejects, 0, counts, 0.0, 0, None)
+        X, oov = self.scorer.transform([r.text for r in rows])
+        scores = self.scorer.scores(X)
+        indicator = self.tagger.indicator_from_scores(scores, self.thresholds)
+        if self.top_k:
+            indicator = _keep_top_k(indicator, scores, self.top_k)
+        counts += indicator.sum(axis=0)
+        labels = self.tagger.labels_from_indicator(indicator)
+        explained = self.scorer.explain(X, indicator, self.explain) if self.explain else None
+        payload = self._format([r.id for r in rows], labels, scores, oov, explained)
+        oov_sum = float(oov.sum()) if oov is not None else 0.0
+        return _Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload)
+
+    def _format(self, ids, labels, scores, oov, explained) -> Any:
+        rounded = np.round(scores, 6)
+        if self.kind == "parquet":
+            return ids, labels, rounded, oov, explained
+        if self.kind == "jsonl":
+            dumps = json.dumps
+            template = self._json_row
+            values = rounded.tolist()
+            out = []
+            for i, (row_id, row_labels, row_scores) in enumerate(
+                zip(ids, labels, values, strict=True)
+            ):
+                extra = []
+                if self.oov:
+                    extra.append(round(float(oov[i]), 4))
+                if explained is not None:
+                    extra.append(dumps(explained[i], ensure_ascii=False))
+                out.append(
+                    template
+                    % (
+                        dumps(row_id, ensure_ascii=False),
+                        dumps(row_labels, ensure_ascii=False),
+                        *row_scores,
+                        *extra,
+                    )
+                )
+            return "".join(out).encode("utf-8")
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for i, (row_id, row_labels, row_scores) in enumerate(
+            zip(ids, labels, rounded.tolist(), strict=True)
+        ):
+            extra = []
+            if self.oov:
+                extra.append(round(float(oov[i]), 4))
+            if explained is not None:
+                extra.append(json.dumps(explained[i], ensure_ascii=False))
+            writer.writerow([row_id, "|".join(row_labels), *row_scores, *extra])
+        return text.getvalue().encode("utf-8")
+
+
+def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Keep at most the ``k`` highest-scoring predicted labels of each row."""
+    if k >= indicator.shape[1]:
+        return indicator
+    masked = np.where(indicator, scores, -np.inf)
+    cut = np.partition(masked, -k, axis=1)[:, -k][:, None]
+    keep = indicator & (masked >= cut)
+    # Ties at the cut could keep more than k: drop the extra ones (highest column first).
+    over = keep.sum(axis=1) > k
+    for row in np.flatnonzero(over):
+        best = np.argsort(-masked[row], kind="stable")[:k]
+        keep[row] = False
+        keep[row, best] = True
+    return keep
+
+
+def _run_chunk(job: _Job, task: tuple[str, Any, Any]) -> _Chunk:
+    return job.run(task)
+
+
+def _tasks(
+    input_path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
+) -> Iterator[tuple[str, Any, Any]]:
+    """Work items: raw JSONL blocks (parsed by the workers), else parsed rows in batches."""
+    if input_format(input_path) == "jsonl":
+        for first, block in read_jsonl_blocks(input_path, block_bytes=batch_size * 1024):
+            yield "block", first, block
+        return
+    batch: list[Row | Reject] = []
+    for item in read_records(input_path, text_fields, id_field, batch_size):
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield "items", None, batch
+            batch = []
+    if batch:
+        yield "items", None, batch
+
+
+class _Writer:
+    """Writes the workers' output chunks (JSONL/CSV bytes, or arrays for Parquet)."""
+
+    def __init__(self, job: _Job, fh: IO[bytes]) -> None:
+        self.job = job
+        self.fh = fh
+        self._parquet: pq.ParquetWriter | None = None
+        if job.kind == "csv":
+            text = io.StringIO()
+            csv.writer(text).writerow(job.columns)
+            fh.write(text.getvalue().encode("utf-8"))
+
+    def write(self, payload: Any) -> None:
+        if self.job.kind != "parquet":
+            self.fh.write(payload)
+            return
+        ids, labels, scores, oov, explained = payload
+        table = self._table(ids, labels, scores, oov, explained)
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(self.fh, table.schema)
+        self._parquet.write_table(table)
+
+    def _table(self, ids, labels, scores, oov, explained) -> pa.Table:
+        columns = {
+            "id": pa.array(ids, pa.string()),
+            "labels": pa.array(labels, pa.list_(pa.string())),
+        }
+        for j, name in enumerate(self.job.score_columns):
+            columns[name] = pa.array(scores[:, j].astype(np.float32))
+        if self.job.oov:
+            columns["oov_rate"] = pa.array(np.asarray(oov, dtype=np.float32))
+        if self.job.explain:
+            columns["explain"] = pa.array(
+                [json.dumps(e, ensure_ascii=False) for e in explained], pa.string()
+            )
+        return pa.table(columns)
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        elif self.kind == "parquet":  # no rows: still a valid, empty Parquet file
-            empty = pa.table(
-                {"id": pa.array([], pa.string()), "labels": pa.array([], pa.list_(pa.string()))}
-                | {c: pa.array([], pa.float32()) for c in self.score_columns}
-            )
+        elif self.job.kind == "parquet":  # no rows: still a valid, empty Parquet file
+            n = len(self.job.score_columns)
+            empty = self._table([], [], np.zeros((0, n)), [], [])
             pq.write_table(empty, self.fh)
-        if self._csv is not None:
-            self._text.flush()
-            self._text.detach()
-
-
-# ---------------------------------------------------------------- tagging
-
-
-def _batches(items: Iterable[Row | Reject], size: int) -> Iterator[list[Row | Reject]]:
-    batch: list[Row | Reject] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def default_rejects_path(output: str) -> str | None:
@@ -313,46 +535,85 @@ def predict_file(
     on_error: OnError = "reject",
     rejects_path: str | None = None,
     progress: bool | None = None,
+    n_jobs: int | None = 1,
+    top_k: int | None = None,
+    threshold: ThresholdOverride = None,
+    explain: int = 0,
+    oov: bool = True,
+    oov_warning: float = 0.2,
 ) -> Summary:
     """Tag every article of ``input_path`` and write ``output_path`` atomically.
 
     Bad rows go to ``rejects_path`` (default ``<output>.rejects.jsonl``) with their line
     number and reason; with ``on_error="fail"`` the first bad row stops the run instead.
+    ``n_jobs`` worker processes (None or -1: all cores) parse, score and format chunks of
+    about ``batch_size`` rows; this process reads the input and writes their output in
+    input order. ``top_k`` keeps at most that many labels per article, ``threshold``
+    overrides the model's thresholds (a number, or ``{label: number}``), ``explain=k``
+    adds the k terms that raised each predicted label's score most, ``oov`` adds each
+    article's out-of-vocabulary rate, and a mean rate above ``oov_warning`` adds a warning
+    to the summary.
     """
     if on_error not in ("reject", "fail"):
         raise DataError(f"on_error={on_error!r} is not valid; choose 'reject' or 'fail'")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ConfigError(f"top_k={top_k!r} must be a positive integer or null")
+    if not isinstance(explain, int) or explain < 0:
+        raise ConfigError(f"explain={explain!r} must be a number of terms (0: none)")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size={batch_size} must be positive")
     kind = output_format(output_path)
-    records = read_records(input_path, text_fields, id_field, batch_size)
+    input_format(input_path)
+    if input_path != STDIO and not Path(input_path).exists():
+        raise DataError(f"{input_path}: input file not found")
+    scorer = Scorer(tagger)
+    if explain and not scorer.linear:
+        raise ConfigError("explain needs a linear model (coefficients per term)")
+    job = _Job(
+        scorer,
+        kind,
+        text_fields,
+        id_field,
+        resolve_thresholds(tagger, threshold),
+        top_k,
+        explain,
+        oov,
+    )
     rejects_path = rejects_path or default_rejects_path(output_path)
     summary = Summary(output=output_path, rejects=rejects_path)
     counts = np.zeros(len(tagger.labels_), dtype=np.int64)
+    oov_sum, oov_n = 0.0, 0
+    tasks = _tasks(input_path, text_fields, id_field, batch_size)
 
     def run(out: IO[bytes], rejects: IO[bytes]) -> None:
-        writer = _Writer(kind, out, tagger.labels_)
+        nonlocal oov_sum, oov_n
+        writer = _Writer(job, out)
         bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
-        with bar:
-            for batch in _batches(records, batch_size):
-                rows = [item for item in batch if isinstance(item, Row)]
-                bad = [item for item in batch if isinstance(item, Reject)]
-                if bad and on_error == "fail":
-                    raise DataError(f"{input_path}:{bad[0].line}: {bad[0].reason}")
-                if bad:
-                    rejects.write(
-                        "".join(
-                            json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n"
-                            for r in bad
-                        ).encode("utf-8")
-                    )
-                summary.read += len(batch)
-                summary.rejected += len(bad)
-                if rows:
-                    scores = tagger.decision_function([r.text for r in rows])
-                    indicator = tagger.indicator_from_scores(scores)
-                    counts[:] += indicator.sum(axis=0)
-                    labels = tagger.labels_from_indicator(indicator)
-                    writer.write([r.id for r in rows], labels, scores)
-                    summary.tagged += len(rows)
-                bar.update(len(batch))
+        results = ordered_map(_run_chunk, job, tasks, resolve_n_jobs(n_jobs))
+        try:
+            with bar:
+                for chunk in results:
+                    if chunk.rejects and on_error == "fail":
+                        bad = chunk.rejects[0]
+                        raise DataError(f"{input_path}:{bad.line}: {bad.reason}")
+                    if chunk.rejects:
+                        rejects.write(
+                            "".join(
+                                json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n"
+                                for r in chunk.rejects
+                            ).encode("utf-8")
+                        )
+                    summary.read += chunk.read
+                    summary.rejected += len(chunk.rejects)
+                    summary.tagged += chunk.tagged
+                    counts[:] += chunk.counts
+                    oov_sum += chunk.oov_sum
+                    oov_n += chunk.oov_n
+                    if chunk.payload is not None:
+                        writer.write(chunk.payload)
+                    bar.update(chunk.read)
+        finally:
+            results.close()
         writer.close()
 
     if output_path == STDIO:
@@ -375,6 +636,13 @@ def predict_file(
             Path(rejects_path).unlink(missing_ok=True)
             summary.rejects = None
     summary.label_counts = {name: int(c) for name, c in zip(tagger.labels_, counts, strict=True)}
+    if job.oov and oov_n:
+        summary.oov_mean = oov_sum / oov_n
+        if summary.oov_mean > oov_warning:
+            summary.warnings.append(
+                f"mean out-of-vocabulary rate {summary.oov_mean:.1%} is above "
+                f"{oov_warning:.0%}: these articles may differ from the training data"
+            )
     return summary
 
 
@@ -382,29 +650,15 @@ def run_prediction(
     model: str,
     input: str,
     output: str,
-    text_fields: Sequence[str] = ("title", "body"),
-    id_field: str | None = "id",
-    batch_size: int = 4096,
-    on_error: OnError = "reject",
-    rejects: str | None = None,
-    progress: bool | None = None,
     trust: bool = False,
     tracking_uri: str | None = None,
+    **options: Any,
 ) -> Summary:
-    """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output``."""
+    """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output``;
+    ``options`` are those of :func:`predict_file`."""
     if tracking_uri:
         import mlflow
 
         mlflow.set_tracking_uri(tracking_uri)
     loaded = load_model_uri(model, trust=trust)
-    return predict_file(
-        loaded.tagger,
-        input,
-        output,
-        text_fields=text_fields,
-        id_field=id_field,
-        batch_size=batch_size,
-        on_error=on_error,
-        rejects_path=rejects,
-        progress=progress,
-    )
+    return predict_file(loaded.tagger, input, output, **options)

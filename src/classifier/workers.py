@@ -1,0 +1,89 @@
+"""Worker processes that apply one function to a stream of tasks, results in input order.
+
+Why not ``multiprocessing.Pool.imap`` alone: its feeder thread reads the whole input as
+fast as it can, so memory would grow with the input whenever reading is faster than
+tagging. Here at most ``2 * n_jobs`` tasks are in flight, which keeps memory flat.
+
+The shared state (the model) is set before the workers start: with the ``fork`` start
+method (Linux) they inherit it without a copy or a reload; elsewhere it is pickled to each
+worker once. Workers ignore Ctrl-C (the parent handles it and stops them), and on Linux
+they are killed if the parent dies, even by SIGKILL, so no orphan keeps running.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+_STATE: Any = None
+_PR_SET_PDEATHSIG = 1
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """``None``, 0 or -1: all available cores; a positive number: that many processes."""
+    if n_jobs is None or n_jobs <= 0:
+        return available_cores()
+    return int(n_jobs)
+
+
+def _init_worker(state: Any, parent: int) -> None:
+    global _STATE
+    if state is not None:
+        _STATE = state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
+    return fn(_STATE, task)
+
+
+def ordered_map(
+    fn: Callable[[Any, Any], Any], state: Any, tasks: Iterable[Any], n_jobs: int
+) -> Iterator[Any]:
+    """``fn(state, task)`` for each task, in task order, computed by ``n_jobs`` processes
+    (in this process when ``n_jobs`` is 1). Closing the iterator stops the workers."""
+    if n_jobs <= 1:
+        for task in tasks:
+            yield fn(state, task)
+        return
+    global _STATE
+    methods = mp.get_all_start_methods()
+    if "fork" in methods:
+        context, passed = mp.get_context("fork"), None
+        _STATE = state
+    else:
+        context, passed = mp.get_context("spawn"), state
+    pool = context.Pool(n_jobs, initializer=_init_worker, initargs=(passed, os.getpid()))
+    try:
+        window: deque = deque()
+        for task in tasks:
+            window.append(pool.apply_async(_call, (fn, task)))
+            if len(window) >= 2 * n_jobs:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        _STATE = None
