@@ -68,7 +68,11 @@ def _word_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:
 
 def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None:
     """Coefficients ``(n_features, n_labels)`` and intercepts giving the tagger's scores with
-    one matrix product, or None for models that are not linear decision functions."""
+    one matrix product, or None for models that are not linear decision functions.
+
+    For one-vs-rest, each estimator's ``coef_`` becomes a view of its column of the stacked
+    matrix (same values), so the coefficients are held once, not twice.
+    """
     if tagger.score_kind_ != "decision":
         return None
     model = tagger.model_
@@ -76,20 +80,23 @@ def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None
         parts = model.estimators_
         if not all(hasattr(e, "coef_") and hasattr(e, "intercept_") for e in parts):
             return None  # e.g. a constant predictor for a label always present
-        if len(parts) == 1:
+        if len(parts) != len(tagger.labels_) or len(parts) == 1:
             return None
-        coef = np.vstack([np.asarray(_dense(e.coef_)).reshape(1, -1) for e in parts])
+        coef = np.empty((np.asarray(parts[0].coef_).size, len(parts)), dtype=np.float64)
+        for j, estimator in enumerate(parts):
+            coef[:, j] = np.ravel(_dense(estimator.coef_))
+            estimator.coef_ = coef[:, j][np.newaxis, :]
         intercept = np.concatenate([np.ravel(e.intercept_) for e in parts])
-    elif hasattr(model, "coef_") and hasattr(model, "intercept_"):
+        return coef, intercept.astype(np.float64)
+    if hasattr(model, "coef_") and hasattr(model, "intercept_"):
         coef = np.asarray(_dense(model.coef_))
         intercept = np.ravel(model.intercept_)
         if coef.shape[0] == 1:  # binary: scores are [-s, s], as in tagger._model_scores
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-    else:
-        return None
-    if coef.shape[0] != len(tagger.labels_):
-        return None
-    return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.astype(np.float64)
+        if coef.shape[0] != len(tagger.labels_):
+            return None
+        return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.astype(np.float64)
+    return None
 
 
 def _dense(matrix):
