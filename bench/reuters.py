@@ -80,31 +80,38 @@ def fasttext_line(text: str) -> str:
     return clean_text(text)
 
 
-def run_fasttext(corpus: Corpus, binarizer: MultiLabelBinarizer, threads: int) -> dict:
+FASTTEXT_PARAMS = dict(
+    loss="ova",
+    epoch=25,
+    lr=0.5,
+    wordNgrams=2,
+    dim=100,
+    minCount=1,
+    bucket=2_000_000,
+    verbose=0,
+    seed=0,
+)
+
+
+def train_fasttext(texts: list[str], labels: list[list[str]], threads: int):
+    """A fastText one-vs-all model on cleaned texts (also used by predict_throughput.py)."""
     import fasttext
 
-    params = dict(
-        loss="ova",
-        epoch=25,
-        lr=0.5,
-        wordNgrams=2,
-        dim=100,
-        minCount=1,
-        bucket=2_000_000,
-        thread=threads,
-        verbose=0,
-        seed=0,
-    )
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        for text, item in zip(texts, labels, strict=True):
+            tags = " ".join(f"__label__{lab}" for lab in item)
+            fh.write(f"{tags} {fasttext_line(text)}\n")
+    try:
+        return fasttext.train_supervised(input=fh.name, thread=threads, **FASTTEXT_PARAMS)
+    finally:
+        Path(fh.name).unlink()
+
+
+def run_fasttext(corpus: Corpus, binarizer: MultiLabelBinarizer, threads: int) -> dict:
+    params = {**FASTTEXT_PARAMS, "thread": threads}
 
     def train():
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
-            for text, labels in zip(corpus.train.texts, corpus.train.labels, strict=True):
-                tags = " ".join(f"__label__{lab}" for lab in labels)
-                fh.write(f"{tags} {fasttext_line(text)}\n")
-        try:
-            return fasttext.train_supervised(input=fh.name, **params)
-        finally:
-            Path(fh.name).unlink()
+        return train_fasttext(corpus.train.texts, corpus.train.labels, threads)
 
     model, train_s = timed(train)
 

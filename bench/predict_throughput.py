@@ -1,0 +1,277 @@
+"""End-to-end batch prediction throughput: ``predict.py`` against fastText, same articles.
+
+    python bench/predict_throughput.py [--docs 1000000] [--out bench/results/predict.json]
+
+1. Generates ``--docs`` news-like JSONL articles (``{"id", "title", "body"}``, about 800
+   characters on average, like a Reuters story) from sentences sampled from the
+   Reuters-21578 corpus in data/raw/ into bench/work/ (git-ignored: the corpus text is
+   never committed).
+2. Times, file to file, each in its own process:
+   - classifier: ``predict.py`` with models/reuters.joblib (``python train.py
+     experiment=reuters``), all cores, JSONL in, JSONL out (id, labels, 90 scores, OOV rate);
+   - fasttext: a fastText model trained on the ModApte training split as in
+     bench/reuters.py, predicting the same file through its Python API (read JSONL,
+     clean as in training, ``predict`` in batches, write id, labels and all label
+     probabilities as JSONL). Training is not timed; loading the model is, as for
+     predict.py.
+3. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
+   all its descendants, sampled every 50 ms; pages shared between worker processes are
+   counted once per process, so this overstates, never understates, the real footprint.
+
+Prints a markdown table and writes ``--out`` as ``{"rows": [{"system", "docs",
+"docs_per_s", "peak_rss_mb", ...}]}``. Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "bench/work"
+TARGETS = {"docs_per_s": 40_000, "ratio_to_fasttext": 1.2, "peak_rss_mb": 1536}
+
+
+# ---------------------------------------------------------------- articles
+
+
+def reuters_sentences(raw_dir: Path) -> tuple[list[str], list[str]]:
+    """Titles and body sentences of every Reuters-21578 story."""
+    from classifier.data.reuters import parse_sgml, sgml_files
+
+    titles, sentences = [], []
+    for path in sgml_files(raw_dir):
+        for story in parse_sgml(path):
+            if story.title:
+                titles.append(story.title)
+            body = " ".join(story.body.split()).removesuffix(" Reuter").removesuffix(" REUTER")
+            sentences += [s for s in re.split(r"(?<=[.!?])\s+", body) if len(s) > 20]
+    return titles, sentences
+
+
+def generate(path: Path, docs: int, raw_dir: Path, seed: int = 0) -> float:
+    """Write ``docs`` articles to ``path``; return their mean title + body length."""
+    titles, sentences = reuters_sentences(raw_dir)
+    rng = random.Random(seed)
+    total = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(docs):
+            title = rng.choice(titles)
+            target = rng.randint(250, 1250)  # a mean close to 800 characters with the title
+            body: list[str] = []
+            size = 0
+            while size < target:
+                sentence = rng.choice(sentences)
+                body.append(sentence)
+                size += len(sentence) + 1
+            text = " ".join(body)
+            total += len(title) + len(text)
+            fh.write(json.dumps({"id": f"doc-{i}", "title": title, "body": text}) + "\n")
+    return total / max(docs, 1)
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Summed VmRSS of ``pid`` and its descendants, in MB."""
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+        todo += _children(current)
+    return total_kb / 1024
+
+
+def timed_process(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; return its wall time (s) and the peak RSS of its process tree (MB)."""
+    peak = 0.0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code != 0:
+        raise SystemExit(f"error: {' '.join(command)} exited with {code}")
+    return elapsed, peak
+
+
+# ---------------------------------------------------------------- fastText
+
+
+def fasttext_predict(model_path: str, source: str, target: str, batch: int = 4096) -> None:
+    """The timed fastText run: load, read JSONL, clean, predict, write JSONL."""
+    import fasttext
+
+    sys.path.insert(0, str(REPO / "bench"))
+    from reuters import fasttext_line
+
+    model = fasttext.load_model(model_path)
+    names = [n.removeprefix("__label__") for n in model.get_labels()]
+
+    def flush(ids: list[str], lines: list[str], out) -> None:
+        labels, probs = model.predict(lines, k=-1, threshold=0.0)
+        rows = []
+        for row_id, row_labels, row_probs in zip(ids, labels, probs, strict=True):
+            found = {
+                n.removeprefix("__label__"): float(p)
+                for n, p in zip(row_labels, row_probs, strict=True)
+            }
+            chosen = [n for n in names if found.get(n, 0.0) >= 0.5]
+            best = row_labels[0].removeprefix("__label__")
+            record = {"id": row_id, "labels": chosen or [best]}
+            record.update({f"score_{n}": round(found.get(n, 0.0), 6) for n in names})
+            rows.append(json.dumps(record))
+        out.write("\n".join(rows) + "\n")
+
+    with open(source, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as out:
+        ids: list[str] = []
+        lines: list[str] = []
+        for raw in src:
+            obj = json.loads(raw)
+            ids.append(obj["id"])
+            lines.append(fasttext_line(f"{obj['title']}\n\n{obj['body']}"))
+            if len(lines) >= batch:
+                flush(ids, lines, out)
+                ids, lines = [], []
+        if lines:
+            flush(ids, lines, out)
+
+
+def train_fasttext_model(raw_dir: Path, path: Path) -> None:
+    """fastText on the ModApte training split (r90), as bench/reuters.py trains it."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from reuters import train_fasttext
+
+    from classifier.data.reuters import load_reuters
+
+    corpus = load_reuters(raw_dir, subset="r90")
+    model = train_fasttext(corpus.train.texts, corpus.train.labels, threads=os.cpu_count() or 1)
+    model.save_model(str(path))
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=REPO / "bench/results/predict.json")
+    parser.add_argument("--model", type=Path, default=REPO / "models/reuters.joblib")
+    parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
+    parser.add_argument("--fasttext-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.fasttext_child:
+        fasttext_predict(*args.fasttext_child)
+        return 0
+    if not args.model.exists():
+        raise SystemExit(f"error: {args.model} not found; run `python train.py experiment=reuters`")
+
+    source = WORK / f"articles-{args.docs}.jsonl"
+    mean_chars = generate(source, args.docs, args.raw_dir)
+    print(f"{args.docs} articles, {mean_chars:.0f} characters on average", file=sys.stderr)
+    ft_model = WORK / "fasttext-reuters.bin"
+    train_fasttext_model(args.raw_dir, ft_model)
+
+    runs = {
+        "classifier": [
+            sys.executable,
+            "predict.py",
+            f"model_uri={args.model}",
+            f"input={source}",
+            f"output={WORK / 'classifier.jsonl'}",
+            "n_jobs=-1",
+            "progress=false",
+        ],
+        "fasttext": [
+            sys.executable,
+            __file__,
+            "--fasttext-child",
+            str(ft_model),
+            str(source),
+            str(WORK / "fasttext.jsonl"),
+        ],
+    }
+    rows = []
+    for system, command in runs.items():
+        elapsed, peak = timed_process(command)
+        rows.append(
+            {
+                "system": system,
+                "docs": args.docs,
+                "seconds": round(elapsed, 2),
+                "docs_per_s": round(args.docs / elapsed, 1),
+                "peak_rss_mb": round(peak, 1),
+            }
+        )
+        print(f"{system}: {elapsed:.1f} s", file=sys.stderr)
+    ratio = rows[0]["docs_per_s"] / rows[1]["docs_per_s"]
+
+    print("| system | docs | seconds | docs/s | peak RSS MB |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(
+            f"| {r['system']} | {r['docs']:,} | {r['seconds']:.1f} | {r['docs_per_s']:,.0f} | "
+            f"{r['peak_rss_mb']:,.0f} |"
+        )
+    print(f"\nclassifier / fastText throughput: {ratio:.2f}x")
+    result = {
+        "rows": rows,
+        "mean_chars": round(mean_chars, 1),
+        "ratio_to_fasttext": round(ratio, 3),
+        "targets": TARGETS,
+        "targets_met": {
+            "docs_per_s": rows[0]["docs_per_s"] >= TARGETS["docs_per_s"],
+            "ratio_to_fasttext": ratio >= TARGETS["ratio_to_fasttext"],
+            "peak_rss_mb": rows[0]["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+        },
+        "rss": "peak of the summed VmRSS of the process and its descendants, sampled every 50 ms",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
