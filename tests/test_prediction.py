@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.errors import DataError, OutputError
+from classifier.errors import ConfigError, DataError, OutputError
 from classifier.persistence import save_model
 from classifier.prediction import predict_file, run_prediction
 from classifier.tagger import TopicTagger
@@ -162,3 +162,143 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, tagger, monkeyp
     with pytest.raises(OutputError, match="No space left on device"):
         predict_file(tagger, str(src), str(tmp_path / "out" / "tagged.jsonl"))
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def hostile_file(path, n_good=300):
+    """Good articles mixed with every kind of bad row, one of each kind per 50 lines."""
+    lines = []
+    for i in range(n_good):
+        lines.append(json.dumps({"id": f"g{i}", "title": "Oil", "body": "gas pipeline grid"}))
+        if i % 50 == 0:
+            lines += [
+                "{not json",
+                json.dumps({"id": f"n{i}", "title": 5}),
+                json.dumps({"id": f"m{i}", "headline": "oil"}),
+                json.dumps({"id": f"e{i}", "title": " \t ", "body": ""}),
+                "   ",
+            ]
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe broken\n")
+    return len(lines) + 1
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_every_row_is_in_the_output_or_the_rejects_file(tmp_path, tagger, n_jobs):
+    src = tmp_path / "in.jsonl"
+    total = hostile_file(src)
+    # A small batch size gives many chunks, so order across workers is exercised too.
+    summary = predict_file(
+        tagger, str(src), str(tmp_path / "out.jsonl"), n_jobs=n_jobs, batch_size=2
+    )
+    tagged = read_jsonl(tmp_path / "out.jsonl")
+    rejects = read_jsonl(tmp_path / "out.rejects.jsonl")
+    assert summary.read == total == len(tagged) + len(rejects)
+    assert (summary.tagged, summary.rejected) == (len(tagged), len(rejects))
+    assert [r["id"] for r in tagged] == [f"g{i}" for i in range(300)]
+    lines = [r["line"] for r in rejects]
+    assert lines == sorted(lines) and lines[-1] == total
+    assert all(r["reason"] for r in rejects)
+
+
+def test_parallel_output_equals_the_single_process_output(tmp_path, tagger):
+    src = tmp_path / "in.jsonl"
+    hostile_file(src)
+    for n_jobs in (1, 2):
+        predict_file(
+            tagger, str(src), str(tmp_path / f"out{n_jobs}.csv"), n_jobs=n_jobs, batch_size=3
+        )
+    assert (tmp_path / "out1.csv").read_bytes() == (tmp_path / "out2.csv").read_bytes()
+    assert (tmp_path / "out1.rejects.jsonl").read_bytes() == (
+        tmp_path / "out2.rejects.jsonl"
+    ).read_bytes()
+
+
+def test_on_error_fail_with_workers_names_the_first_bad_line(tmp_path, tagger):
+    src = tmp_path / "in.jsonl"
+    hostile_file(src)
+    with pytest.raises(DataError, match=r"in\.jsonl:2: malformed JSON"):
+        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), n_jobs=2, on_error="fail")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+MIXED = [{"id": "mix", "body": "oil gas pipeline wheat harvest farmers shares stocks"}]
+
+
+def test_top_k_keeps_the_highest_scoring_labels(tmp_path, tagger):
+    src = write_jsonl(tmp_path / "in.jsonl", MIXED)
+    predict_file(tagger, str(src), str(tmp_path / "all.jsonl"), threshold=-5.0)
+    predict_file(tagger, str(src), str(tmp_path / "top.jsonl"), threshold=-5.0, top_k=2)
+    (everything,) = read_jsonl(tmp_path / "all.jsonl")
+    (top,) = read_jsonl(tmp_path / "top.jsonl")
+    assert len(everything["labels"]) == len(tagger.labels_)
+    best = sorted(tagger.labels_, key=lambda lab: -everything[f"score_{lab}"])[:2]
+    assert sorted(top["labels"]) == sorted(best)
+
+
+def test_threshold_override_global_and_per_label(tmp_path, tagger):
+    src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
+    predict_file(tagger, str(src), str(tmp_path / "high.jsonl"), threshold=100.0)
+    # Nothing reaches 100: each article keeps only its best label (at_least_one).
+    assert [r["labels"] for r in read_jsonl(tmp_path / "high.jsonl")] == [
+        ["energy"],
+        ["agriculture"],
+        ["regulation"],
+    ]
+    predict_file(tagger, str(src), str(tmp_path / "one.jsonl"), threshold={"market": -100.0})
+    rows = read_jsonl(tmp_path / "one.jsonl")
+    assert all("market" in r["labels"] for r in rows)
+    assert rows[0]["labels"] == ["energy", "market"]
+    with pytest.raises(ConfigError, match=r"unknown label\(s\) \['sport'\]"):
+        predict_file(tagger, str(src), str(tmp_path / "x.jsonl"), threshold={"sport": 0.1})
+    with pytest.raises(ConfigError, match="not a number"):
+        predict_file(tagger, str(src), str(tmp_path / "x.jsonl"), threshold="high")
+
+
+def test_explain_gives_the_terms_behind_each_predicted_label(tmp_path, tagger):
+    src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
+    predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), explain=3)
+    predict_file(tagger, str(src), str(tmp_path / "out.parquet"), explain=3)
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    for row in rows:
+        assert list(row["explain"]) == row["labels"]
+        for terms in row["explain"].values():
+            assert 1 <= len(terms) <= 3 and all(weight > 0 for _, weight in terms)
+    assert {t for t, _ in rows[0]["explain"]["energy"]} <= {
+        "oil",
+        "gas",
+        "pipeline",
+        "refinery",
+        "grid",
+        "pipeline oil",
+        "oil gas",
+        "gas pipeline",
+        "pipeline refinery",
+        "refinery grid",
+    }
+    table = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert [json.loads(r["explain"]) for r in table] == [r["explain"] for r in rows]
+
+
+def test_oov_rate_and_the_drift_warning(tmp_path, tagger):
+    src = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": "known", "body": "oil gas pipeline"},
+            {"id": "half", "body": "oil gas zyxw qwvu"},
+            {"id": "new", "body": "entirely different vocabulary here"},
+        ],
+    )
+    summary = predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), oov_warning=0.3)
+    assert [r["oov_rate"] for r in read_jsonl(tmp_path / "out.jsonl")] == [0.0, 0.5, 1.0]
+    assert summary.oov_mean == pytest.approx(0.5)
+    assert "out-of-vocabulary rate 50.0%" in summary.line()
+    assert len(summary.warnings) == 1 and "above 30%" in summary.warnings[0]
+    quiet = predict_file(tagger, str(src), str(tmp_path / "o.csv"), oov=False, oov_warning=0.3)
+    assert quiet.oov_mean is None and not quiet.warnings
+    assert "oov_rate" not in pd.read_csv(tmp_path / "o.csv").columns
+
+
+@pytest.mark.parametrize("bad", [{"top_k": 0}, {"explain": -1}, {"batch_size": 0}])
+def test_invalid_options_are_config_errors(tmp_path, tagger, bad):
+    src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
+    with pytest.raises(ConfigError):
+        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), **bad)
