@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 from mlflow.tracking import MlflowClient
 from sklearn.svm import LinearSVC
 
@@ -101,3 +103,57 @@ def test_sigterm_during_prediction_leaves_no_output_and_no_temporary_file(repo, 
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
     assert list(out_dir.iterdir()) == []
+
+
+def children(pid):
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            out += [int(c) for c in fh.read().split()]
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "State:\tZ" not in fh.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    "sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)]
+)
+def test_killing_a_parallel_prediction_leaves_no_output_and_no_worker(repo, tmp_path, sig, code):
+    texts, labels = make_articles(200, seed=4)
+    model = save_model(TopicTagger(LinearSVC()).fit(texts, labels), tmp_path / "m.joblib", {})
+    many, _ = make_articles(400000, seed=5)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "body": t}) + "\n" for i, t in enumerate(many)))
+    out_dir = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(repo / "predict.py"),
+            f"model_uri={model}",
+            f"input={source}",
+            f"output={out_dir / 'tagged.jsonl'}",
+            "batch_size=100",
+            "n_jobs=2",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert wait_for(lambda: len(children(process.pid)) >= 2), "no workers started"
+    assert wait_for(lambda: out_dir.is_dir() and any(out_dir.glob("*.part")))
+    workers = children(process.pid)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    assert wait_for(lambda: not any(alive(w) for w in workers), timeout=10), "orphan workers"
+    assert not (out_dir / "tagged.jsonl").exists()
+    if sig != signal.SIGKILL:  # SIGKILL gives no chance to remove the temporary file
+        assert list(out_dir.iterdir()) == []
