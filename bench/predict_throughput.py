@@ -15,8 +15,10 @@
      probabilities as JSONL). Training is not timed; loading the model is, as for
      predict.py.
 3. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
-   all its descendants, sampled every 50 ms; pages shared between worker processes are
-   counted once per process, so this overstates, never understates, the real footprint.
+   all its descendants, sampled every 50 ms. Worker processes forked from predict.py share
+   the model's pages, which RSS counts once per process, so the sum overstates the real
+   footprint; the summed PSS (proportional set size: a page shared by n processes counts
+   1/n in each) is reported beside it.
 
 Prints a markdown table and writes ``--out`` as ``{"rows": [{"system", "docs",
 "docs_per_s", "peak_rss_mb", ...}]}``. Linux only (/proc).
@@ -94,34 +96,43 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Summed VmRSS of ``pid`` and its descendants, in MB."""
-    total_kb, todo = 0, [pid]
+def _status_kb(pid: int, path: str, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/{path}") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Summed VmRSS and summed Pss (shared pages split between the processes sharing them)
+    of ``pid`` and its descendants, in MB."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-                        break
-        except OSError:
-            continue
+        rss += _status_kb(current, "status", "VmRSS:")
+        pss += _status_kb(current, "smaps_rollup", "Pss:")
         todo += _children(current)
-    return total_kb / 1024
+    return rss / 1024, pss / 1024
 
 
-def timed_process(command: list[str]) -> tuple[float, float]:
-    """Run ``command``; return its wall time (s) and the peak RSS of its process tree (MB)."""
-    peak = 0.0
+def timed_process(command: list[str]) -> tuple[float, float, float]:
+    """Run ``command``; return its wall time (s) and the peak summed RSS and PSS of its
+    process tree (MB)."""
+    peak = peak_pss = 0.0
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss_mb(process.pid))
+            rss, pss = tree_memory_mb(process.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -132,7 +143,7 @@ def timed_process(command: list[str]) -> tuple[float, float]:
     sampler.join()
     if code != 0:
         raise SystemExit(f"error: {' '.join(command)} exited with {code}")
-    return elapsed, peak
+    return elapsed, peak, peak_pss
 
 
 # ---------------------------------------------------------------- fastText
@@ -233,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = []
     for system, command in runs.items():
-        elapsed, peak = timed_process(command)
+        elapsed, peak, peak_pss = timed_process(command)
         rows.append(
             {
                 "system": system,
@@ -241,17 +252,18 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(elapsed, 2),
                 "docs_per_s": round(args.docs / elapsed, 1),
                 "peak_rss_mb": round(peak, 1),
+                "peak_pss_mb": round(peak_pss, 1),
             }
         )
         print(f"{system}: {elapsed:.1f} s", file=sys.stderr)
     ratio = rows[0]["docs_per_s"] / rows[1]["docs_per_s"]
 
-    print("| system | docs | seconds | docs/s | peak RSS MB |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| system | docs | seconds | docs/s | peak RSS MB | peak PSS MB |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         print(
             f"| {r['system']} | {r['docs']:,} | {r['seconds']:.1f} | {r['docs_per_s']:,.0f} | "
-            f"{r['peak_rss_mb']:,.0f} |"
+            f"{r['peak_rss_mb']:,.0f} | {r['peak_pss_mb']:,.0f} |"
         )
     print(f"\nclassifier / fastText throughput: {ratio:.2f}x")
     result = {
@@ -264,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_to_fasttext": ratio >= TARGETS["ratio_to_fasttext"],
             "peak_rss_mb": rows[0]["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
         },
-        "rss": "peak of the summed VmRSS of the process and its descendants, sampled every 50 ms",
+        "memory": "peaks of the summed VmRSS (peak_rss_mb) and Pss (peak_pss_mb) of the timed "
+        "process and its descendants, sampled every 50 ms",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
