@@ -18,7 +18,8 @@
    all its descendants, sampled every 50 ms. Worker processes forked from predict.py share
    the model's pages, which RSS counts once per process, so the sum overstates the real
    footprint; the summed PSS (proportional set size: a page shared by n processes counts
-   1/n in each) is reported beside it.
+   1/n in each), sampled once a second because it is costlier to read, is reported beside
+   it.
 
 Prints a markdown table and writes ``--out`` as ``{"rows": [{"system", "docs",
 "docs_per_s", "peak_rss_mb", ...}]}``. Linux only (/proc).
@@ -107,17 +108,18 @@ def _status_kb(pid: int, path: str, key: str) -> int:
     return 0
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float]:
-    """Summed VmRSS and summed Pss (shared pages split between the processes sharing them)
-    of ``pid`` and its descendants, in MB."""
-    rss = pss = 0
+def tree_memory_mb(pid: int, pss: bool) -> tuple[float, float]:
+    """Summed VmRSS and (if ``pss``) summed Pss (shared pages split between the processes
+    sharing them) of ``pid`` and its descendants, in MB."""
+    rss_kb = pss_kb = 0
     todo = [pid]
     while todo:
         current = todo.pop()
-        rss += _status_kb(current, "status", "VmRSS:")
-        pss += _status_kb(current, "smaps_rollup", "Pss:")
+        rss_kb += _status_kb(current, "status", "VmRSS:")
+        if pss:
+            pss_kb += _status_kb(current, "smaps_rollup", "Pss:")
         todo += _children(current)
-    return rss / 1024, pss / 1024
+    return rss_kb / 1024, pss_kb / 1024
 
 
 def timed_process(command: list[str]) -> tuple[float, float, float]:
@@ -130,9 +132,12 @@ def timed_process(command: list[str]) -> tuple[float, float, float]:
 
     def sample() -> None:
         nonlocal peak, peak_pss
+        tick = 0
         while not done.is_set():
-            rss, pss = tree_memory_mb(process.pid)
+            # Pss walks the page tables (costly): every 20th sample, i.e. once a second.
+            rss, pss = tree_memory_mb(process.pid, pss=tick % 20 == 0)
             peak, peak_pss = max(peak, rss), max(peak_pss, pss)
+            tick += 1
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
