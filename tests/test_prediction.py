@@ -176,6 +176,8 @@ def hostile_file(path, n_good=300):
                 json.dumps({"id": f"m{i}", "headline": "oil"}),
                 json.dumps({"id": f"e{i}", "title": " \t ", "body": ""}),
                 "   ",
+                '{"id": "s' + str(i) + '", "body": "oil \\ud800 gas"}',
+                '{"id": "\\udc80", "body": "oil gas"}',
             ]
     path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe broken\n")
     return len(lines) + 1

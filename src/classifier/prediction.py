@@ -31,8 +31,10 @@ from classifier.workers import ordered_map, resolve_n_jobs
 
 OnError = Literal["reject", "fail"]
 STDIO = "-"
-# Bytes that were not UTF-8, kept as lone surrogates by the "surrogateescape" decoder.
-_SURROGATE = re.compile("[\udc80-\udcff]")
+# Lone surrogates: bytes that were not UTF-8 (kept so by the "surrogateescape" decoder),
+# or "\ud800"-style escapes in JSON; neither can be written out as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_UTF8 = "is not valid UTF-8 (undecodable bytes or a lone surrogate)"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ def make_record(
         return Reject(line, None, f"expected an object, got {type(obj).__name__}")
     raw_id = obj.get(id_field) if id_field else None
     row_id = str(raw_id) if raw_id is not None else f"line-{line}"
+    if not row_id.isascii() and _SURROGATE.search(row_id):
+        return Reject(line, None, f"field {id_field!r} {_NOT_UTF8}")
     present = [f for f in text_fields if f in obj and obj[f] is not None]
     if not present:
         return Reject(
@@ -129,7 +133,7 @@ def make_record(
         if not isinstance(value, str):
             return Reject(line, row_id, f"field {name!r} is {type(value).__name__}, not text")
         if not value.isascii() and _SURROGATE.search(value):
-            return Reject(line, row_id, f"field {name!r} has bytes that are not UTF-8")
+            return Reject(line, row_id, f"field {name!r} {_NOT_UTF8}")
         if value.strip():
             parts.append(value.strip())
     if not parts:
