@@ -281,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_to_fasttext": ratio >= TARGETS["ratio_to_fasttext"],
             "peak_rss_mb": rows[0]["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
         },
-        "memory": "peaks of the summed VmRSS (peak_rss_mb) and Pss (peak_pss_mb) of the timed "
-        "process and its descendants, sampled every 50 ms",
+        "memory": "peaks of the summed VmRSS (peak_rss_mb, sampled every 50 ms) and Pss "
+        "(peak_pss_mb, sampled every second) of the timed process and its descendants",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
