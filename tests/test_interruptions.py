@@ -146,6 +146,9 @@ def test_killing_a_parallel_prediction_leaves_no_output_and_no_worker(repo, tmp_
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell without job control starts background jobs with Ctrl-C ignored; Python
+        # keeps an inherited "ignore", so restore the default for the SIGINT case.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert wait_for(lambda: len(children(process.pid)) >= 2), "no workers started"
     assert wait_for(lambda: out_dir.is_dir() and any(out_dir.glob("*.part")))

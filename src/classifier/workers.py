@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _STATE: Any = None
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1
 
 
@@ -46,6 +47,7 @@ def _init_worker(state: Any, parent: int) -> None:
         _STATE = state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -73,7 +75,13 @@ def ordered_map(
         _STATE = state
     else:
         context, passed = mp.get_context("spawn"), state
-    pool = context.Pool(n_jobs, initializer=_init_worker, initargs=(passed, os.getpid()))
+    # Ctrl-C or SIGTERM while the pool starts would leave half-started workers: such a
+    # signal waits until the pool exists and the block below will stop it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        pool = context.Pool(n_jobs, initializer=_init_worker, initargs=(passed, os.getpid()))
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     try:
         window: deque = deque()
         for task in tasks:
