@@ -177,7 +177,8 @@ def run_job(cfg: DictConfig, train: Callable[[dict[str, str]], float | None]) ->
 
 
 def _record_failure(cfg: DictConfig, tags: dict[str, str], error: str) -> None:
-    """A FAILED run for a job that failed before its own run started (e.g. unreadable data)."""
+    """Tag the job's FAILED run with ``error``, or create one when the job failed before its
+    run started (e.g. unreadable data), so that every job of the sweep has a run."""
     if not tags:
         return
     client = MlflowClient(cfg.mlflow.tracking_uri)
