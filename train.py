@@ -1,4 +1,7 @@
-"""Train a topic tagger: ``python train.py [model=logreg] [features.word.min_df=2] ...``."""
+"""Train a topic tagger: ``python train.py [model=logreg] [features.word.min_df=2] ...``.
+
+Sweeps: ``python train.py -m model=linear_svc,logreg`` or ``python train.py hparams_search=optuna``.
+"""
 
 from pathlib import Path
 
@@ -6,15 +9,19 @@ import hydra
 from omegaconf import DictConfig
 
 from classifier.cli import check_choices, run_cli
-from classifier.training import train
+from classifier.sweep import run_job
+from classifier.training import optimized_value, train
 
 CONF_DIR = Path(__file__).parent / "conf"
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="train")
-def main(cfg: DictConfig) -> None:
-    """Train, evaluate and log one run as the config describes it."""
-    run_cli(lambda: train(cfg), debug=cfg.debug)
+def main(cfg: DictConfig) -> float | None:
+    """Train, evaluate and log one run; return the cross-validation metric sweeps optimise."""
+    return run_job(
+        cfg,
+        lambda tags: run_cli(lambda: optimized_value(cfg, train(cfg, tags)), debug=cfg.debug),
+    )
 
 
 if __name__ == "__main__":

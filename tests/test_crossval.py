@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.crossval import cross_validate, fold_indices
+from classifier.crossval import check_metric, cross_validate, fold_indices
 from classifier.data.corpus import Split
+from classifier.errors import ConfigError
 from classifier.tagger import TopicTagger
 
 
@@ -30,3 +32,10 @@ def test_cross_validate_reports_mean_and_std_per_metric(synthetic):
     assert 0.7 < scores["micro_f1"] <= 1.0
     assert scores["micro_f1_std"] >= 0.0
     assert {"macro_f1", "hamming_loss", "accuracy"} <= set(scores)
+
+
+def test_model_choice_accepts_cv_metrics_only():
+    assert check_metric("cv_macro_f1") == "cv_macro_f1"
+    for name in ("test_micro_f1", "micro_f1", "train_seconds"):
+        with pytest.raises(ConfigError, match="cross-validation metric"):
+            check_metric(name)

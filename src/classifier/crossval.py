@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from classifier.data.corpus import Split
+from classifier.errors import ConfigError
 from classifier.evaluation import evaluate
 from classifier.tagger import TopicTagger
 
@@ -61,3 +62,13 @@ def cross_validate(
         summary[name] = float(np.mean(values))
         summary[f"{name}_std"] = float(np.std(values))
     return summary
+
+
+def check_metric(metric: str) -> str:
+    """``metric`` if it is a cross-validation metric; model choice never looks at test_*."""
+    if not metric.startswith("cv_"):
+        raise ConfigError(
+            f"optimized_metric={metric!r}: sweeps optimise a cross-validation metric (cv_*); "
+            "the test split is evaluated once per run and never drives a choice"
+        )
+    return metric

@@ -34,6 +34,8 @@ _PARAMS_PER_CALL = 100
 _MAX_PARAM_VALUE = 6000
 PACKAGE_DIR = Path(__file__).parent
 PYFUNC_ENTRY = PACKAGE_DIR / "pyfunc_entry.py"
+# Artifact paths of the figures every run logs.
+PLOTS = ("plots/per_label_f1.png", "plots/confusion.png")
 # What the pyfunc model imports (the classifier package itself is shipped as code).
 _MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "mlflow")
 
@@ -158,8 +160,8 @@ def log_evaluation(evaluation: Evaluation, prefix: str = "test_") -> None:
     table = pd.DataFrame(evaluation.per_label)
     mlflow.log_text(table.to_csv(index=False), f"{prefix}per_label.csv")
     mlflow.log_dict({"per_label": evaluation.per_label}, f"{prefix}per_label.json")
-    mlflow.log_figure(plots.per_label_f1(evaluation), "plots/per_label_f1.png")
-    mlflow.log_figure(plots.confusion(evaluation), "plots/confusion.png")
+    mlflow.log_figure(plots.per_label_f1(evaluation), PLOTS[0])
+    mlflow.log_figure(plots.confusion(evaluation), PLOTS[1])
 
 
 def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str:
@@ -184,3 +186,20 @@ def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str
         pip_requirements=pip_requirements(),
     )
     return info.model_uri
+
+
+def log_model_card(text: str) -> None:
+    """The run's Markdown model card, ``model_card.md``."""
+    mlflow.log_text(text, "model_card.md")
+
+
+def register_model(model_uri: str, name: str, alias: str | None = None) -> str:
+    """Register ``model_uri`` as a new version of ``name``; point ``alias`` at it if given.
+
+    Returns the version number. ``predict.py model_uri=models:/<name>@<alias>`` then loads it.
+    """
+    version = mlflow.register_model(model_uri, name).version
+    if alias:
+        mlflow.MlflowClient().set_registered_model_alias(name, alias, version)
+    log.info("registered %s version %s%s", name, version, f" as @{alias}" if alias else "")
+    return str(version)

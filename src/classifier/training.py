@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from classifier import tracking
+from classifier import model_card, tracking
 from classifier.checks import check_corpus
-from classifier.crossval import cross_validate
+from classifier.crossval import check_metric, cross_validate
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
+from classifier.errors import ConfigError
 from classifier.evaluation import Evaluation, evaluate
 from classifier.persistence import library_versions, save_model
 from classifier.tagger import TopicTagger
@@ -24,12 +26,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainResult:
-    """What a run produced: its MLflow run id, test scores and where the model is."""
+    """What a run produced: its MLflow run id, CV and test scores, where the model is."""
 
     run_id: str
     evaluation: Evaluation
     model_path: Path
     model_uri: str | None
+    # cv_* metrics ({} when cross-validation is off): what model choice looks at.
+    cv_metrics: dict[str, float] = field(default_factory=dict)
+    registered_version: str | None = None
 
 
 def load_corpus(cfg: DictConfig) -> Corpus:
@@ -50,8 +55,15 @@ def build_tagger(cfg: DictConfig) -> TopicTagger:
     )
 
 
-def train(cfg: DictConfig) -> TrainResult:
-    """Run one experiment as ``cfg`` describes it and log it to MLflow."""
+def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult:
+    """Run one experiment as ``cfg`` describes it and log it to MLflow.
+
+    ``tags`` are added to the run (a sweep passes its parent run id and sweep id).
+    """
+    if cfg.get("register") and not cfg.mlflow.log_model:
+        raise ConfigError(
+            "register=true needs mlflow.log_model=true (the registry holds logged models)"
+        )
     corpus, data_report = check_corpus(load_corpus(cfg), cfg.checks.min_count)
     tagger = build_tagger(cfg)
     digest = corpus.digest()
@@ -64,12 +76,14 @@ def train(cfg: DictConfig) -> TrainResult:
         "multi-label" if corpus.multilabel else "single-label",
     )
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
-    tags = {"data_digest": digest, "data_name": corpus.name}
-    tags.update({f"version.{name}": v for name, v in library_versions().items()})
+    run_tags = {"data_digest": digest, "data_name": corpus.name, **(tags or {})}
+    run_tags.update({f"version.{name}": v for name, v in library_versions().items()})
     commit = tracking.git_commit()
     if commit:
-        tags["git_commit"] = commit
-    with tracking.run(cfg.get("run_name"), tags) as active:
+        run_tags["git_commit"] = commit
+    cv_metrics: dict[str, float] = {}
+    registered_version = None
+    with tracking.run(cfg.get("run_name"), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         tracking.log_corpus(corpus, digest)
@@ -80,7 +94,8 @@ def train(cfg: DictConfig) -> TrainResult:
             cv_scores = cross_validate(
                 tagger, corpus.train, cfg.cv.folds, cfg.seed, stratify=cfg.cv.stratify
             )
-            tracking.log_metrics({f"cv_{k}": v for k, v in cv_scores.items()})
+            cv_metrics = {f"cv_{k}": v for k, v in cv_scores.items()}
+            tracking.log_metrics(cv_metrics)
             tracking.log_metrics({"cv_seconds": time.perf_counter() - started})
             log.info(
                 "%d-fold CV micro-F1 %.4f ± %.4f",
@@ -119,8 +134,35 @@ def train(cfg: DictConfig) -> TrainResult:
             },
             fmt=cfg.output.format,
         )
+        tracking.log_model_card(
+            model_card.render(
+                cfg,
+                corpus,
+                {k.removeprefix("cv_"): v for k, v in cv_metrics.items()},
+                evaluation,
+                run_id,
+                digest,
+                tracking.PLOTS,
+            )
+        )
         model_uri = None
         if cfg.mlflow.log_model:
             model_uri = tracking.log_model(tagger, model_path, corpus.test.texts[:2])
+        if cfg.get("register"):
+            registered_version = tracking.register_model(
+                model_uri, cfg.registry.name, cfg.registry.get("alias")
+            )
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
-    return TrainResult(run_id, evaluation, model_path, model_uri)
+    return TrainResult(run_id, evaluation, model_path, model_uri, cv_metrics, registered_version)
+
+
+def optimized_value(cfg: DictConfig, result: TrainResult) -> float | None:
+    """The ``cfg.optimized_metric`` of ``result`` (a cv_* metric), what sweeps optimise.
+
+    None when cross-validation is off (``cv.folds`` 0 or 1): the test split never stands in.
+    """
+    metric = check_metric(cfg.optimized_metric)
+    value = result.cv_metrics.get(metric)
+    if value is None:
+        log.warning("%s is not available (cv.folds=%s): nothing to optimise", metric, cfg.cv.folds)
+    return value

@@ -1,0 +1,199 @@
+"""Hydra multirun sweeps in MLflow: one parent run per sweep, one nested run per job.
+
+:class:`SweepCallback` (registered under ``hydra.callbacks`` in ``conf/train.yaml``) opens
+the parent run when a multirun starts and closes it when it ends. Jobs may run in other
+processes (``hydra/launcher=joblib``), where MLflow's active run of the launching process
+does not exist, so the parent's id travels in a file in the sweep directory
+(:data:`SWEEP_FILE`), which every launcher that shares the file system can read. Each job
+tags its run with ``mlflow.parentRunId`` (what the MLflow UI nests by) and ``sweep_id``.
+
+A failing job must not stop the others. Hydra's sweepers raise on the first failed job
+(the basic sweeper after the batch, skipping ``on_multirun_end`` and so leaving the parent
+run open; Optuna's after its failure budget), so a job in a multirun reports its error,
+its MLflow run ends FAILED, and it returns NaN; the callback then ends the parent run
+FAILED and exits non-zero once every job has run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
+from mlflow.entities import RunStatus
+from mlflow.tracking import MlflowClient
+from omegaconf import DictConfig, open_dict
+
+from classifier import tracking
+from classifier.cli import _user_error
+from classifier.crossval import check_metric
+from classifier.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SWEEP_FILE = "mlflow_sweep.json"
+# Tag values that mark the runs of a sweep.
+PARENT_TAG = "mlflow.parentRunId"
+SWEEP_TAG = "sweep_id"
+KIND_TAG = "run_kind"
+
+
+def in_multirun() -> bool:
+    """True inside a job of ``python train.py -m ...`` (or a config with hydra.mode MULTIRUN)."""
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+class SweepCallback(Callback):
+    """Opens the parent MLflow run of a multirun and closes it when all jobs have run."""
+
+    def __init__(self, metric: str = "cv_micro_f1", direction: str | None = None) -> None:
+        self.metric = metric
+        # Losses (cv_hamming_loss) are minimised, scores maximised.
+        self.direction = direction or ("minimize" if "loss" in metric else "maximize")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Create the parent run and write its id where the jobs will look for it."""
+        try:
+            check_metric(self.metric)
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        experiment_id = tracking.setup(config.mlflow.tracking_uri, config.mlflow.experiment)
+        sweep_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        sweep_dir = Path(config.hydra.sweep.dir)
+        tags = {
+            SWEEP_TAG: sweep_id,
+            KIND_TAG: "sweep",
+            "sweep_dir": str(sweep_dir),
+            "sweep_overrides": " ".join(config.hydra.overrides.task),
+            "optimized_metric": self.metric,
+        }
+        client = MlflowClient(config.mlflow.tracking_uri)
+        parent = client.create_run(experiment_id, tags=tags, run_name=f"sweep-{sweep_id}")
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        (sweep_dir / SWEEP_FILE).write_text(
+            json.dumps(
+                {
+                    "parent_run_id": parent.info.run_id,
+                    "sweep_id": sweep_id,
+                    "experiment_id": experiment_id,
+                }
+            )
+        )
+        log.info("sweep %s: parent MLflow run %s", sweep_id, parent.info.run_id)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Tag the best child by the CV metric, end the parent run, exit 1 if a job failed."""
+        info = json.loads((Path(config.hydra.sweep.dir) / SWEEP_FILE).read_text())
+        client = MlflowClient(config.mlflow.tracking_uri)
+        children = client.search_runs(
+            [info["experiment_id"]], f"tags.`{PARENT_TAG}` = '{info['parent_run_id']}'"
+        )
+        failed = [r for r in children if r.info.status != RunStatus.to_string(RunStatus.FINISHED)]
+        scored = [r for r in children if self.metric in r.data.metrics and r not in failed]
+        parent_id = info["parent_run_id"]
+        client.set_tag(parent_id, "sweep_jobs", str(len(children)))
+        client.set_tag(parent_id, "sweep_failed_jobs", str(len(failed)))
+        if scored:
+            sign = 1 if self.direction == "maximize" else -1
+            best = max(scored, key=lambda r: sign * r.data.metrics[self.metric])
+            client.set_tag(parent_id, "best_run_id", best.info.run_id)
+            client.set_tag(best.info.run_id, "sweep_best", "true")
+            client.log_metric(parent_id, f"best_{self.metric}", best.data.metrics[self.metric])
+            log.info(
+                "sweep %s: best run %s, %s %.4f",
+                info["sweep_id"],
+                best.info.run_id,
+                self.metric,
+                best.data.metrics[self.metric],
+            )
+        client.set_terminated(parent_id, "FAILED" if failed else "FINISHED")
+        if failed:
+            print(
+                f"error: {len(failed)} of {len(children)} sweep jobs failed "
+                f"(sweep {info['sweep_id']}; their MLflow runs are FAILED)",
+                file=sys.stderr,
+            )
+            sys.exit(1)
+
+
+def job_tags() -> dict[str, str]:
+    """Tags that nest this job's run under the sweep's parent run ({} outside a multirun)."""
+    if not in_multirun():
+        return {}
+    hydra_cfg = HydraConfig.get()
+    path = Path(hydra_cfg.sweep.dir) / SWEEP_FILE
+    if not path.is_file():
+        # hydra.callbacks was overridden away: the jobs still run, just not nested.
+        log.warning("no %s in the sweep directory: this run is not nested", SWEEP_FILE)
+        return {}
+    info = json.loads(path.read_text())
+    return {
+        PARENT_TAG: info["parent_run_id"],
+        SWEEP_TAG: info["sweep_id"],
+        "sweep_job": str(hydra_cfg.job.num),
+        "sweep_job_overrides": " ".join(hydra_cfg.overrides.task),
+    }
+
+
+def run_job(cfg: DictConfig, train: Callable[[dict[str, str]], float | None]) -> float | None:
+    """Run ``train(tags)`` and return the metric it reports.
+
+    Outside a multirun errors propagate (the entry point turns them into one line and an
+    exit code). In a multirun a failed job prints its error, makes sure a FAILED run
+    records it in MLflow, and returns NaN so that the other jobs still run.
+    """
+    tags = job_tags()
+    if not in_multirun():
+        return train(tags)
+    # Jobs of one sweep must not overwrite each other's model file: each keeps its own in
+    # its job directory (multirun/<date>/<time>/<job number>/), and in its MLflow run.
+    with open_dict(cfg):
+        cfg.output.model_path = str(
+            Path(HydraConfig.get().runtime.output_dir) / Path(cfg.output.model_path).name
+        )
+    try:
+        return train(tags)
+    except SystemExit as err:
+        if err.code != 2:  # interrupted (130/143): stop the sweep
+            raise
+        # run_cli printed the user error and exited while handling it.
+        error = str(_user_error(err.__context__) or err.__context__ or "error")
+    except Exception as err:  # a bug in one configuration must not stop the sweep
+        traceback.print_exc()
+        error = f"{type(err).__name__}: {err}"
+    _record_failure(cfg, tags, error)
+    return math.nan
+
+
+def _record_failure(cfg: DictConfig, tags: dict[str, str], error: str) -> None:
+    """Tag the job's FAILED run with ``error``, or create one when the job failed before its
+    run started (e.g. unreadable data), so that every job of the sweep has a run."""
+    if not tags:
+        return
+    client = MlflowClient(cfg.mlflow.tracking_uri)
+    try:
+        experiment = client.get_experiment_by_name(cfg.mlflow.experiment)
+        if experiment is None:
+            return
+        query = f"tags.`{PARENT_TAG}` = '{tags[PARENT_TAG]}'"
+        existing = client.search_runs(
+            [experiment.experiment_id], f"{query} and tags.sweep_job = '{tags['sweep_job']}'"
+        )
+        if existing:
+            client.set_tag(existing[0].info.run_id, "error", error[:5000])
+            return
+        run = client.create_run(experiment.experiment_id, tags={**tags, "error": error[:5000]})
+        client.set_terminated(run.info.run_id, "FAILED")
+    except Exception as err:  # the tracking store itself may be what failed
+        log.warning("could not record the failed job in MLflow: %s", err)
