@@ -16,6 +16,7 @@ from classifier.crossval import cross_validate
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
 from classifier.evaluation import Evaluation, evaluate
+from classifier.outofcore import is_out_of_core, train_out_of_core
 from classifier.persistence import library_versions, save_model
 from classifier.tagger import TopicTagger
 
@@ -52,6 +53,8 @@ def build_tagger(cfg: DictConfig) -> TopicTagger:
 
 def train(cfg: DictConfig) -> TrainResult:
     """Run one experiment as ``cfg`` describes it and log it to MLflow."""
+    if is_out_of_core(cfg):  # features=hashing: stream the files through partial_fit
+        return train_out_of_core(cfg)
     corpus, data_report = check_corpus(load_corpus(cfg), cfg.checks.min_count)
     tagger = build_tagger(cfg)
     digest = corpus.digest()
