@@ -28,6 +28,8 @@ def main(cfg: DictConfig) -> None:
             progress=cfg.progress,
             trust=cfg.trust,
             tracking_uri=cfg.mlflow.tracking_uri,
+            engine=cfg.engine,
+            spark=dict(cfg.spark),
         ),
         debug=cfg.debug,
     )

@@ -390,13 +390,35 @@ def run_prediction(
     progress: bool | None = None,
     trust: bool = False,
     tracking_uri: str | None = None,
+    engine: str = "local",
+    spark: dict[str, Any] | None = None,
 ) -> Summary:
-    """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output``."""
+    """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output``.
+
+    ``engine="spark"`` tags on Spark instead (:mod:`classifier.spark`; ``spark`` holds
+    ``master`` and ``app_name``).
+    """
+    if engine not in ("local", "spark"):
+        raise DataError(f"engine={engine!r} is not valid; choose 'local' or 'spark'")
     if tracking_uri:
         import mlflow
 
         mlflow.set_tracking_uri(tracking_uri)
     loaded = load_model_uri(model, trust=trust)
+    if engine == "spark":
+        from classifier.spark import predict_spark
+
+        return predict_spark(
+            loaded.tagger,
+            input,
+            output,
+            text_fields=text_fields,
+            id_field=id_field,
+            batch_size=batch_size,
+            on_error=on_error,
+            rejects_path=rejects,
+            **(spark or {}),
+        )
     return predict_file(
         loaded.tagger,
         input,
