@@ -201,25 +201,35 @@ def main() -> None:
         print(json.dumps(train_one(args.train_one, args.chunk_size)))
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    training = bench_training(args.work, args.sizes, args.chunk_size)
-    scoring = bench_scoring(args.work, args.score_docs) if args.score_docs else None
-    first, last = training[0], training[-1]
-    growth = (last["seconds"] / first["seconds"]) / (last["rows"] / first["rows"])
-    result = {
+    result: dict = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "chunk_size": args.chunk_size,
-        "training": training,
-        "training_time_growth_vs_linear": growth,
         "peak_rss_target_mb": RSS_TARGET_MB,
-        "peak_rss_target_reached": all(r["peak_rss_mb"] <= RSS_TARGET_MB for r in training),
-        "scoring": scoring,
+        "sizes_requested": args.sizes,
+        "scoring": None,
+        "training": [],
     }
-    print(table(training, scoring))
-    print(
-        f"\ntime per row at {last['rows']:,} / at {first['rows']:,}: {growth:.2f} (1.00 = linear)"
-    )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    def save() -> None:
+        # Written after every step, so an interrupted run keeps what it measured.
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    if args.score_docs:
+        result["scoring"] = bench_scoring(args.work, args.score_docs)
+        save()
+    for n in args.sizes:
+        result["training"] += bench_training(args.work, [n], args.chunk_size)
+        training = result["training"]
+        first, last = training[0], training[-1]
+        result["training_time_growth_vs_linear"] = (last["seconds"] / first["seconds"]) / (
+            last["rows"] / first["rows"]
+        )
+        result["peak_rss_target_reached"] = all(r["peak_rss_mb"] <= RSS_TARGET_MB for r in training)
+        save()
+    print(table(result["training"], result["scoring"]))
+    growth = result["training_time_growth_vs_linear"]
+    print(f"\ntime per row, largest / smallest size: {growth:.2f} (1.00 = linear)")
     print(f"written {args.out}")
 
 
