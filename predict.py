@@ -36,6 +36,8 @@ def main(cfg: DictConfig) -> None:
             explain=cfg.explain,
             oov=cfg.oov,
             oov_warning=cfg.oov_warning,
+            engine=cfg.engine,
+            spark=dict(cfg.spark),
         ),
         debug=cfg.debug,
     )

@@ -21,7 +21,7 @@ def test_train_py_exits_2_with_one_line(repo, tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown features 'bag_of_words'; choose one of: tfidf, tfidf_char"
+        "error: unknown features 'bag_of_words'; choose one of: hashing, tfidf, tfidf_char"
     ]
 
 

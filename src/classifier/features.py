@@ -1,4 +1,4 @@
-"""TF-IDF features: word n-grams, optionally combined with character n-grams."""
+"""Text features: word TF-IDF (optionally with character n-grams), or stateless hashing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sklearn.base import TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from classifier.errors import ConfigError
@@ -62,3 +62,28 @@ def build_features(
     if len(parts) == 1:
         return parts[0][1]
     return FeatureUnion(parts)
+
+
+def build_hashing(
+    n_features: int = 2**20,
+    ngram_range: Sequence[int] = (1, 2),
+    binary: bool = False,
+    norm: str | None = "l2",
+) -> HashingVectorizer:
+    """Word n-gram counts hashed into ``n_features`` columns (``conf/features/hashing.yaml``).
+
+    Unlike TF-IDF it learns nothing from the data, so a corpus larger than memory can be
+    vectorised chunk by chunk for out-of-core training. Cleaning and case folding happen
+    in the TextCleaner step, as for TF-IDF; signs are not alternated, so counts stay >= 0.
+    """
+    if not 2 <= int(n_features) <= 2**31 - 1:
+        raise ConfigError(f"features.n_features={n_features} must be between 2 and 2**31-1")
+    return HashingVectorizer(
+        n_features=int(n_features),
+        ngram_range=_ngram_range(ngram_range, "features"),
+        binary=binary,
+        norm=norm,
+        lowercase=False,
+        token_pattern=WORD_TOKEN_PATTERN,
+        alternate_sign=False,
+    )

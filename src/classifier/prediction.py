@@ -68,6 +68,15 @@ class Summary:
     oov_mean: float | None = None
     warnings: list[str] = field(default_factory=list)
 
+    def set_oov_mean(self, mean: float, warning: float) -> None:
+        """Record the mean out-of-vocabulary rate; above ``warning`` it adds a drift warning."""
+        self.oov_mean = mean
+        if mean > warning:
+            self.warnings.append(
+                f"mean out-of-vocabulary rate {mean:.1%} is above {warning:.0%}: "
+                "these articles may differ from the training data"
+            )
+
     def line(self) -> str:
         """One line for the console."""
         text = f"{self.read} read, {self.tagged} tagged, {self.rejected} rejected -> {self.output}"
@@ -330,8 +339,23 @@ class _Chunk:
     payload: Any
 
 
-class _Job:
-    """Everything a worker needs to turn a chunk of input into formatted output."""
+@dataclass
+class Tagged:
+    """Labels and scores of a batch of texts, with the extras the options ask for."""
+
+    labels: list[list[str]]
+    scores: np.ndarray
+    indicator: np.ndarray
+    oov: np.ndarray | None
+    explained: list[dict[str, list]] | None
+
+
+class TaggingJob:
+    """Everything a worker needs to tag texts and turn a chunk of input into output.
+
+    Shared by the local engine (whole chunks, formatted for the output file) and the Spark
+    engine (:meth:`tag` on each Arrow batch), so both give the same labels and scores.
+    """
 
     def __init__(
         self,
@@ -385,17 +409,22 @@ class _Job:
         counts = np.zeros(len(self.scorer.labels), dtype=np.int64)
         if not rows:
             return _Chunk(len(items), rejects, 0, counts, 0.0, 0, None)
-        X, oov = self.scorer.transform([r.text for r in rows])
+        out = self.tag([r.text for r in rows])
+        counts += out.indicator.sum(axis=0)
+        payload = self._format([r.id for r in rows], out.labels, out.scores, out.oov, out.explained)
+        oov_sum = float(out.oov.sum()) if out.oov is not None else 0.0
+        return _Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload)
+
+    def tag(self, texts: Sequence[str]) -> Tagged:
+        """Labels and scores of ``texts`` with the job's thresholds, top_k, explain and oov."""
+        X, oov = self.scorer.transform(texts)
         scores = self.scorer.scores(X)
         indicator = self.tagger.indicator_from_scores(scores, self.thresholds)
         if self.top_k:
             indicator = _keep_top_k(indicator, scores, self.top_k)
-        counts += indicator.sum(axis=0)
         labels = self.tagger.labels_from_indicator(indicator)
         explained = self.scorer.explain(X, indicator, self.explain) if self.explain else None
-        payload = self._format([r.id for r in rows], labels, scores, oov, explained)
-        oov_sum = float(oov.sum()) if oov is not None else 0.0
-        return _Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload)
+        return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
 
     def _format(self, ids, labels, scores, oov, explained) -> Any:
         rounded = np.round(scores, 6)
@@ -454,7 +483,35 @@ def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray
     return keep
 
 
-def _run_chunk(job: _Job, task: tuple[str, Any, Any]) -> _Chunk:
+def make_job(
+    tagger: TopicTagger,
+    kind: str,
+    text_fields: Sequence[str],
+    id_field: str | None,
+    batch_size: int = 4096,
+    on_error: str = "reject",
+    top_k: int | None = None,
+    threshold: ThresholdOverride = None,
+    explain: int = 0,
+    oov: bool = True,
+) -> TaggingJob:
+    """Check the prediction options (a clear error for each bad one) and build the job."""
+    if on_error not in ("reject", "fail"):
+        raise DataError(f"on_error={on_error!r} is not valid; choose 'reject' or 'fail'")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ConfigError(f"top_k={top_k!r} must be a positive integer or null")
+    if not isinstance(explain, int) or explain < 0:
+        raise ConfigError(f"explain={explain!r} must be a number of terms (0: none)")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size={batch_size} must be positive")
+    scorer = Scorer(tagger)
+    if explain and not scorer.linear:
+        raise ConfigError("explain needs a linear model (coefficients per term)")
+    thresholds = resolve_thresholds(tagger, threshold)
+    return TaggingJob(scorer, kind, text_fields, id_field, thresholds, top_k, explain, oov)
+
+
+def _run_chunk(job: TaggingJob, task: tuple[str, Any, Any]) -> _Chunk:
     return job.run(task)
 
 
@@ -479,7 +536,7 @@ def _tasks(
 class _Writer:
     """Writes the workers' output chunks (JSONL/CSV bytes, or arrays for Parquet)."""
 
-    def __init__(self, job: _Job, fh: IO[bytes]) -> None:
+    def __init__(self, job: TaggingJob, fh: IO[bytes]) -> None:
         self.job = job
         self.fh = fh
         self._parquet: pq.ParquetWriter | None = None
@@ -559,30 +616,12 @@ def predict_file(
     article's out-of-vocabulary rate, and a mean rate above ``oov_warning`` adds a warning
     to the summary.
     """
-    if on_error not in ("reject", "fail"):
-        raise DataError(f"on_error={on_error!r} is not valid; choose 'reject' or 'fail'")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
-        raise ConfigError(f"top_k={top_k!r} must be a positive integer or null")
-    if not isinstance(explain, int) or explain < 0:
-        raise ConfigError(f"explain={explain!r} must be a number of terms (0: none)")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size={batch_size} must be positive")
     kind = output_format(output_path)
     input_format(input_path)
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
-    scorer = Scorer(tagger)
-    if explain and not scorer.linear:
-        raise ConfigError("explain needs a linear model (coefficients per term)")
-    job = _Job(
-        scorer,
-        kind,
-        text_fields,
-        id_field,
-        resolve_thresholds(tagger, threshold),
-        top_k,
-        explain,
-        oov,
+    job = make_job(
+        tagger, kind, text_fields, id_field, batch_size, on_error, top_k, threshold, explain, oov
     )
     rejects_path = rejects_path or default_rejects_path(output_path)
     summary = Summary(output=output_path, rejects=rejects_path)
@@ -642,12 +681,7 @@ def predict_file(
             summary.rejects = None
     summary.label_counts = {name: int(c) for name, c in zip(tagger.labels_, counts, strict=True)}
     if job.oov and oov_n:
-        summary.oov_mean = oov_sum / oov_n
-        if summary.oov_mean > oov_warning:
-            summary.warnings.append(
-                f"mean out-of-vocabulary rate {summary.oov_mean:.1%} is above "
-                f"{oov_warning:.0%}: these articles may differ from the training data"
-            )
+        summary.set_oov_mean(oov_sum / oov_n, oov_warning)
     return summary
 
 
@@ -657,13 +691,25 @@ def run_prediction(
     output: str,
     trust: bool = False,
     tracking_uri: str | None = None,
+    engine: str = "local",
+    spark: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> Summary:
     """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output``;
-    ``options`` are those of :func:`predict_file`."""
+    ``options`` are those of :func:`predict_file`.
+
+    ``engine="spark"`` tags on Spark instead (:func:`classifier.spark.predict_spark`;
+    ``spark`` holds ``master`` and ``app_name``).
+    """
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"engine={engine!r} is not valid; choose 'local' or 'spark'")
     if tracking_uri:
         import mlflow
 
         mlflow.set_tracking_uri(tracking_uri)
     loaded = load_model_uri(model, trust=trust)
+    if engine == "spark":
+        from classifier.spark import predict_spark
+
+        return predict_spark(loaded.tagger, input, output, **options, **(spark or {}))
     return predict_file(loaded.tagger, input, output, **options)

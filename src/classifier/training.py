@@ -18,6 +18,7 @@ from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
 from classifier.errors import ConfigError
 from classifier.evaluation import Evaluation, evaluate
+from classifier.outofcore import is_out_of_core, train_out_of_core
 from classifier.persistence import library_versions, save_model
 from classifier.tagger import TopicTagger
 
@@ -64,6 +65,8 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
         raise ConfigError(
             "register=true needs mlflow.log_model=true (the registry holds logged models)"
         )
+    if is_out_of_core(cfg):  # features=hashing: stream the files through partial_fit
+        return train_out_of_core(cfg, tags)
     corpus, data_report = check_corpus(load_corpus(cfg), cfg.checks.min_count)
     tagger = build_tagger(cfg)
     digest = corpus.digest()
