@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 # Invented vocabulary per topic: enough signal for a linear model to learn in milliseconds.
 TOPIC_WORDS = {
@@ -26,3 +29,23 @@ def make_articles(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
         texts.append(" ".join(words))
         labels.append(chosen)
     return texts, labels
+
+
+def train_demo(repo: Path, cwd: Path, tracking_uri: str, experiment: str, run_name: str) -> None:
+    """``train.py`` on the demo corpus (no cross-validation) as a subprocess; must succeed."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(repo / "train.py"),
+            f"data.path={repo / 'data' / 'demo'}",
+            f"mlflow.tracking_uri={tracking_uri}",
+            f"mlflow.experiment={experiment}",
+            "cv.folds=1",
+            f"run_name={run_name}",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]

@@ -77,27 +77,29 @@ def test_sigterm_during_training_ends_the_run_killed_and_writes_no_model(
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
 
 
-def test_sigterm_during_prediction_leaves_no_output_and_no_temporary_file(repo, tmp_path):
+def start_prediction(repo, tmp_path, *options: str, **popen) -> subprocess.Popen:
+    """predict.py on 400,000 articles (long enough to be killed mid-run) into ``out/``."""
     texts, labels = make_articles(200, seed=4)
     model = save_model(TopicTagger(LinearSVC()).fit(texts, labels), tmp_path / "m.joblib", {})
     many, _ = make_articles(400000, seed=5)
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "body": t}) + "\n" for i, t in enumerate(many)))
-    out_dir = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(repo / "predict.py"),
-            f"model_uri={model}",
-            f"input={source}",
-            f"output={out_dir / 'tagged.jsonl'}",
-            "batch_size=1000",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    command = [
+        sys.executable,
+        str(repo / "predict.py"),
+        f"model_uri={model}",
+        f"input={source}",
+        f"output={tmp_path / 'out' / 'tagged.jsonl'}",
+        *options,
+    ]
+    return subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **popen
     )
+
+
+def test_sigterm_during_prediction_leaves_no_output_and_no_temporary_file(repo, tmp_path):
+    process = start_prediction(repo, tmp_path, "batch_size=1000")
+    out_dir = tmp_path / "out"
     assert wait_for(lambda: out_dir.is_dir() and any(out_dir.glob("*.part"))), "no output started"
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
@@ -126,30 +128,16 @@ def alive(pid):
     "sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)]
 )
 def test_killing_a_parallel_prediction_leaves_no_output_and_no_worker(repo, tmp_path, sig, code):
-    texts, labels = make_articles(200, seed=4)
-    model = save_model(TopicTagger(LinearSVC()).fit(texts, labels), tmp_path / "m.joblib", {})
-    many, _ = make_articles(400000, seed=5)
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps({"id": i, "body": t}) + "\n" for i, t in enumerate(many)))
-    out_dir = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(repo / "predict.py"),
-            f"model_uri={model}",
-            f"input={source}",
-            f"output={out_dir / 'tagged.jsonl'}",
-            "batch_size=100",
-            "n_jobs=2",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_prediction(
+        repo,
+        tmp_path,
+        "batch_size=100",
+        "n_jobs=2",
         # A shell without job control starts background jobs with Ctrl-C ignored; Python
         # keeps an inherited "ignore", so restore the default for the SIGINT case.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+    out_dir = tmp_path / "out"
     assert wait_for(lambda: len(children(process.pid)) >= 2), "no workers started"
     assert wait_for(lambda: out_dir.is_dir() and any(out_dir.glob("*.part")))
     workers = children(process.pid)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import urllib.error
 from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
 
+from tests.helpers import train_demo
 from tests.servers import MLFLOW, free_port, post_json, start, stop, wait_ready
 
 EXPERIMENT = "serving"
@@ -27,22 +26,7 @@ ARTICLES = [
 def model_uri(repo, mlflow_uri, tmp_path_factory):
     """A model logged by train.py on the demo corpus, as ``models:/<model id>``."""
     workdir = tmp_path_factory.mktemp("serving")
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(repo / "train.py"),
-            f"data.path={repo / 'data' / 'demo'}",
-            f"mlflow.tracking_uri={mlflow_uri}",
-            f"mlflow.experiment={EXPERIMENT}",
-            "cv.folds=1",
-            "run_name=to-serve",
-        ],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    train_demo(repo, workdir, mlflow_uri, EXPERIMENT, "to-serve")
     client = MlflowClient(mlflow_uri)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     models = client.search_logged_models(experiment_ids=[experiment.experiment_id])

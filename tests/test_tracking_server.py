@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.parse
 
 import pytest
 
+from tests.helpers import train_demo
 from tests.servers import MLFLOW, free_port, get_json, post_json, start, stop, wait_ready
 
 EXPERIMENT = "shared-server"
@@ -46,22 +45,7 @@ def server(tmp_path_factory):
 
 def test_train_logs_a_run_to_the_server(repo, server, tmp_path):
     url, root = server
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(repo / "train.py"),
-            f"data.path={repo / 'data' / 'demo'}",
-            f"mlflow.tracking_uri={url}",
-            f"mlflow.experiment={EXPERIMENT}",
-            "cv.folds=1",
-            "run_name=on-server",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    train_demo(repo, tmp_path, url, EXPERIMENT, "on-server")
     # Nothing went to a local store: the run lives only on the server.
     assert not (tmp_path / "mlflow.db").exists()
 
