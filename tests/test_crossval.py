@@ -39,3 +39,9 @@ def test_model_choice_accepts_cv_metrics_only():
     for name in ("test_micro_f1", "micro_f1", "train_seconds"):
         with pytest.raises(ConfigError, match="cross-validation metric"):
             check_metric(name)
+
+
+def test_more_folds_than_articles_is_a_config_error():
+    split = Split(["a", "b", "c"], ["x y", "y z", "z x"], [["p"], ["q"], ["p"]])
+    with pytest.raises(ConfigError, match=r"cv.folds=5 is more than the 3 training articles"):
+        cross_validate(TopicTagger(LinearSVC()), split, folds=5)

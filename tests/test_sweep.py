@@ -133,6 +133,20 @@ def test_optuna_search_optimises_the_cv_metric(repo, mlflow_uri, tmp_path):
     }  # fmt: skip
 
 
+def test_optuna_search_goes_on_after_failed_trials_and_ends_its_parent(repo, mlflow_uri, tmp_path):
+    # Every trial fails (no data): each still runs and gets a FAILED run, and although the
+    # sweeper then raises (no completed trial), the parent run is not left RUNNING.
+    result = sweep(
+        repo, tmp_path, mlflow_uri, "sweep-optuna-failed", "hparams_search=optuna",
+        f"data.path={tmp_path / 'missing'}", "hydra.sweeper.n_trials=2",
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "file not found" in result.stderr
+    _, parent, children = runs_of(mlflow_uri, "sweep-optuna-failed")
+    assert parent.info.status == "FAILED"
+    assert [c.info.status for c in children] == ["FAILED", "FAILED"]
+
+
 def test_sweeps_refuse_to_optimise_a_test_metric(repo, mlflow_uri, tmp_path):
     result = sweep(
         repo, tmp_path, mlflow_uri, "sweep-refused", "optimized_metric=test_micro_f1",

@@ -18,7 +18,7 @@ T = TypeVar("T")
 log = logging.getLogger("classifier")
 
 
-def _user_error(err: BaseException) -> ClassifierError | None:
+def user_error(err: BaseException) -> ClassifierError | None:
     """The ClassifierError behind ``err`` (Hydra wraps errors raised while instantiating)."""
     while err is not None:
         if isinstance(err, ClassifierError):
@@ -43,10 +43,10 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     try:
         return main()
     except (ClassifierError, InstantiationException) as err:
-        user_error = _user_error(err)
-        if debug or user_error is None:
+        found = user_error(err)
+        if debug or found is None:
             raise
-        print(f"error: {user_error}", file=sys.stderr)
+        print(f"error: {found}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

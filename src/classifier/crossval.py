@@ -51,6 +51,11 @@ def cross_validate(
     Returns ``{"micro_f1": mean, "micro_f1_std": std, ...}``; each fold fits a fresh clone
     of ``tagger`` (threshold tuning included) on the other folds.
     """
+    if folds > len(split.texts):
+        raise ConfigError(
+            f"cv.folds={folds} is more than the {len(split.texts)} training articles; "
+            "use fewer folds (0 or 1: no cross-validation)"
+        )
     per_fold: dict[str, list[float]] = {}
     for train_idx, val_idx in fold_indices(split.labels, folds, seed, stratify):
         train, val = split.subset(train_idx), split.subset(val_idx)

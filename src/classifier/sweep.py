@@ -7,18 +7,19 @@ does not exist, so the parent's id travels in a file in the sweep directory
 (:data:`SWEEP_FILE`), which every launcher that shares the file system can read. Each job
 tags its run with ``mlflow.parentRunId`` (what the MLflow UI nests by) and ``sweep_id``.
 
-A failing job must not stop the others. Hydra's sweepers raise on the first failed job
-(the basic sweeper after the batch, skipping ``on_multirun_end`` and so leaving the parent
-run open; Optuna's after its failure budget), so a job in a multirun reports its error,
-its MLflow run ends FAILED, and it returns NaN; the callback then ends the parent run
-FAILED and exits non-zero once every job has run.
+A failing job must not stop the others. Hydra's sweepers raise on the first job that
+raises (the basic sweeper after the batch, skipping ``on_multirun_end`` and so leaving the
+parent run open), and Optuna's also on a job that returns NaN (Optuna 2.10 refuses to
+record it), so a job in a multirun reports its error, its MLflow run ends FAILED, and it
+returns None, which Optuna records as a failed trial before going on. The callback then
+ends the parent run FAILED and exits non-zero once every job has run.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
-import math
 import sys
 import traceback
 import uuid
@@ -35,7 +36,7 @@ from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
 from classifier import tracking
-from classifier.cli import _user_error
+from classifier.cli import user_error
 from classifier.crossval import check_metric
 from classifier.errors import ConfigError
 
@@ -90,6 +91,7 @@ class SweepCallback(Callback):
                 }
             )
         )
+        atexit.register(_end_if_running, config.mlflow.tracking_uri, parent.info.run_id)
         log.info("sweep %s: parent MLflow run %s", sweep_id, parent.info.run_id)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
@@ -127,6 +129,18 @@ class SweepCallback(Callback):
             sys.exit(1)
 
 
+def _end_if_running(tracking_uri: str, run_id: str) -> None:
+    """At exit, end the parent run FAILED if the sweep never reached ``on_multirun_end``:
+    a sweeper that raises (Optuna when no trial succeeded) skips it, and the parent run
+    must not stay RUNNING."""
+    try:
+        client = MlflowClient(tracking_uri)
+        if client.get_run(run_id).info.status == RunStatus.to_string(RunStatus.RUNNING):
+            client.set_terminated(run_id, "FAILED")
+    except Exception as err:  # the tracking store itself may be what failed
+        log.warning("could not end the sweep's parent run %s: %s", run_id, err)
+
+
 def job_tags() -> dict[str, str]:
     """Tags that nest this job's run under the sweep's parent run ({} outside a multirun)."""
     if not in_multirun():
@@ -151,7 +165,7 @@ def run_job(cfg: DictConfig, train: Callable[[dict[str, str]], float | None]) ->
 
     Outside a multirun errors propagate (the entry point turns them into one line and an
     exit code). In a multirun a failed job prints its error, makes sure a FAILED run
-    records it in MLflow, and returns NaN so that the other jobs still run.
+    records it in MLflow, and returns None so that the other jobs still run.
     """
     tags = job_tags()
     if not in_multirun():
@@ -168,12 +182,12 @@ def run_job(cfg: DictConfig, train: Callable[[dict[str, str]], float | None]) ->
         if err.code != 2:  # interrupted (130/143): stop the sweep
             raise
         # run_cli printed the user error and exited while handling it.
-        error = str(_user_error(err.__context__) or err.__context__ or "error")
+        error = str(user_error(err.__context__) or err.__context__ or "error")
     except Exception as err:  # a bug in one configuration must not stop the sweep
         traceback.print_exc()
         error = f"{type(err).__name__}: {err}"
     _record_failure(cfg, tags, error)
-    return math.nan
+    return None
 
 
 def _record_failure(cfg: DictConfig, tags: dict[str, str], error: str) -> None:
