@@ -17,6 +17,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -55,6 +56,14 @@ def _init_worker(state: Any, parent: int) -> None:
             os._exit(1)
 
 
+def _hold_signals(received: list[int]) -> dict[int, Any]:
+    """Make Ctrl-C and SIGTERM only append to ``received``; returns the previous handlers
+    (none outside the main thread, where handlers cannot be changed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {s: signal.signal(s, lambda signum, _: received.append(signum)) for s in _STOP_SIGNALS}
+
+
 def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
     return fn(_STATE, task)
 
@@ -76,13 +85,22 @@ def ordered_map(
     else:
         context, passed = mp.get_context("spawn"), state
     # Ctrl-C or SIGTERM while the pool starts would leave half-started workers: such a
-    # signal waits until the pool exists and the block below will stop it.
+    # signal is held until the pool exists, then delivered inside the block that stops it.
+    # Blocking is not enough: a signal caught by another thread runs its Python handler in
+    # this thread at the next chance, possibly inside fork's own callbacks, which swallow
+    # the exception; so the handlers only record the signal meanwhile.
+    received: list[int] = []
+    held = _hold_signals(received)
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         pool = context.Pool(n_jobs, initializer=_init_worker, initargs=(passed, os.getpid()))
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
     try:
+        if received:
+            signal.raise_signal(received[0])
         window: deque = deque()
         for task in tasks:
             window.append(pool.apply_async(_call, (fn, task)))
