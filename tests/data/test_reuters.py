@@ -16,9 +16,16 @@ def story(newid, split, topics, title="", body="", has_topics="YES", kind=""):
     inner = (f"<TITLE>{title}</TITLE>" if title else "") + (f"<BODY>{body}</BODY>" if body else "")
     if kind:
         inner = body
+    attrs = {
+        "TOPICS": has_topics,
+        "LEWISSPLIT": split,
+        "CGISPLIT": "TRAINING-SET",
+        "OLDID": f"{newid}0",
+        "NEWID": newid,
+    }
+    opening = "<REUTERS " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + ">"
     return (
-        f'<REUTERS TOPICS="{has_topics}" LEWISSPLIT="{split}" CGISPLIT="TRAINING-SET" '
-        f'OLDID="{newid}0" NEWID="{newid}">\n<DATE>1-JAN-1990</DATE>\n'
+        f"{opening}\n<DATE>1-JAN-1990</DATE>\n"
         f"<TOPICS>{d}</TOPICS>\n<PLACES></PLACES>\n<TEXT{text_attr}>&#2;\n{inner}</TEXT>\n"
         "</REUTERS>\n"
     )
