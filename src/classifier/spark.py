@@ -149,6 +149,25 @@ def tag_batches(
         yield out
 
 
+# The job of the current run in this Python worker: Spark reuses workers across tasks, and
+# building the scorer (stacking the coefficients) once per worker, not per partition, saves
+# seconds per task with a large model.
+_EXECUTOR_JOB: dict[str, TaggingJob] = {}
+
+
+def _executor_job(run_key: str, model: Any, options: tuple) -> TaggingJob:
+    """The run's :class:`TaggingJob` in this worker, built from the broadcast tagger once."""
+    job = _EXECUTOR_JOB.get(run_key)
+    if job is None:
+        text_fields, id_field, thresholds, top_k, explain, oov = options
+        job = TaggingJob(
+            Scorer(model.value), "parquet", text_fields, id_field, thresholds, top_k, explain, oov
+        )
+        _EXECUTOR_JOB.clear()  # one model at a time
+        _EXECUTOR_JOB[run_key] = job
+    return job
+
+
 def _read(spark: Any, path: str, kind: str, text_fields: Sequence[str], id_field: str | None):
     if kind == "jsonl":
         # Lines as text: JSON is parsed in Python by the local engine's checks, so a bad
@@ -242,13 +261,11 @@ def predict_spark(
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
     frame = _read(spark, input_path, kind, text_fields, id_field)
     model = spark.sparkContext.broadcast(tagger)
-    options = (kind, text_fields, id_field, job.thresholds, top_k, explain, oov)
+    options = (text_fields, id_field, job.thresholds, top_k, explain, oov)
+    run_key = uuid.uuid4().hex
 
     def tag(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        kind, fields, id_name, thresholds, k, n_terms, with_oov = options
-        scorer = Scorer(model.value)
-        local = TaggingJob(scorer, "parquet", fields, id_name, thresholds, k, n_terms, with_oov)
-        yield from tag_batches(batches, local, kind)
+        yield from tag_batches(batches, _executor_job(run_key, model, options), kind)
 
     scored = frame.mapInPandas(tag, _output_schema(job))
     # Output and rejects are two writes of one scoring pass: keep it rather than tag twice.
