@@ -29,7 +29,7 @@ from classifier.cleaning import TextCleaner
 from classifier.data.loaders import _as_labels, builder_for
 from classifier.errors import ConfigError, DataError
 from classifier.evaluation import Evaluation, score_indicators
-from classifier.persistence import file_sha256, library_versions, save_model
+from classifier.persistence import file_sha256, save_model
 from classifier.tagger import TopicTagger
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
 
     ``tags`` are added to the run, as in :func:`classifier.training.train`.
     """
-    from classifier.training import TrainResult, build_tagger
+    from classifier.training import TrainResult, build_tagger, describe_run, publish_model
 
     data, opts = cfg.data, cfg.outofcore
     if data.get("_target_") != "classifier.data.loaders.load_files":
@@ -291,12 +291,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
     digest = file_sha256(data.train_path)[:16] + file_sha256(data.test_path)[:16]
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     name = data.get("name") or Path(data.train_path).stem
-    run_tags = {"data_digest": digest, "data_name": name, "training": "out-of-core", **(tags or {})}
-    run_tags.update({f"version.{k}": v for k, v in library_versions().items()})
-    commit = tracking.git_commit()
-    if commit:
-        run_tags["git_commit"] = commit
-    registered_version = None
+    run_tags, commit = describe_run(digest, name, {"training": "out-of-core", **(tags or {})})
     with tracking.run(cfg.get("run_name"), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
@@ -338,13 +333,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
             },
             fmt=cfg.output.format,
         )
-        model_uri = None
-        if cfg.mlflow.log_model:
-            examples = next(chunks(data.test_path)).texts[:2]
-            model_uri = tracking.log_model(tagger, model_path, examples)
-        if cfg.get("register"):
-            registered_version = tracking.register_model(
-                model_uri, cfg.registry.name, cfg.registry.get("alias")
-            )
+        examples = next(chunks(data.test_path)).texts[:2] if cfg.mlflow.log_model else []
+        model_uri, registered_version = publish_model(cfg, tagger, model_path, examples)
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
     return TrainResult(run_id, evaluation, model_path, model_uri, {}, registered_version)

@@ -79,13 +79,8 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
         "multi-label" if corpus.multilabel else "single-label",
     )
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
-    run_tags = {"data_digest": digest, "data_name": corpus.name, **(tags or {})}
-    run_tags.update({f"version.{name}": v for name, v in library_versions().items()})
-    commit = tracking.git_commit()
-    if commit:
-        run_tags["git_commit"] = commit
+    run_tags, commit = describe_run(digest, corpus.name, tags)
     cv_metrics: dict[str, float] = {}
-    registered_version = None
     with tracking.run(cfg.get("run_name"), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
@@ -148,15 +143,37 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
                 tracking.PLOTS,
             )
         )
-        model_uri = None
-        if cfg.mlflow.log_model:
-            model_uri = tracking.log_model(tagger, model_path, corpus.test.texts[:2])
-        if cfg.get("register"):
-            registered_version = tracking.register_model(
-                model_uri, cfg.registry.name, cfg.registry.get("alias")
-            )
+        examples = corpus.test.texts[:2]
+        model_uri, registered_version = publish_model(cfg, tagger, model_path, examples)
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
     return TrainResult(run_id, evaluation, model_path, model_uri, cv_metrics, registered_version)
+
+
+def describe_run(
+    digest: str, data_name: str, tags: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], str | None]:
+    """The tags of a training run (data digest and name, library versions, git commit,
+    plus ``tags``) and the git commit, which the model file records too."""
+    run_tags = {"data_digest": digest, "data_name": data_name, **(tags or {})}
+    run_tags.update({f"version.{name}": v for name, v in library_versions().items()})
+    commit = tracking.git_commit()
+    if commit:
+        run_tags["git_commit"] = commit
+    return run_tags, commit
+
+
+def publish_model(
+    cfg: DictConfig, tagger: TopicTagger, model_path: Path, examples: list[str]
+) -> tuple[str | None, str | None]:
+    """Log the saved model to the active run (``mlflow.log_model``) and register it
+    (``register``); returns the logged model's URI and the registered version."""
+    model_uri = None
+    if cfg.mlflow.log_model:
+        model_uri = tracking.log_model(tagger, model_path, examples)
+    version = None
+    if cfg.get("register"):
+        version = tracking.register_model(model_uri, cfg.registry.name, cfg.registry.get("alias"))
+    return model_uri, version
 
 
 def optimized_value(cfg: DictConfig, result: TrainResult) -> float | None:
