@@ -4,10 +4,11 @@ terms behind each label).
 
 Why this exists: for a word TF-IDF model, scikit-learn's analyzer (``_count_vocab``, which
 builds every n-gram through several Python calls per token) takes about half of the
-prediction time, and one-vs-rest scores label by label. :class:`Scorer` counts the n-grams
-of a whole batch with one regular expression ``findall`` per text and one dictionary
-lookup per n-gram, builds the sparse matrix once, applies the fitted idf weights and norm
-with the same formulas as :class:`~sklearn.feature_extraction.text.TfidfTransformer`, and
+prediction time, and one-vs-rest scores label by label. :class:`Scorer` finds the
+unigrams and bigrams of a whole batch at once (:class:`~classifier.ngrams.WordNgrams`;
+other n-gram ranges: one regular expression ``findall`` per text and one dictionary lookup
+per n-gram), builds the sparse matrix once, applies the fitted idf weights and norm with
+the same formulas as :class:`~sklearn.feature_extraction.text.TfidfTransformer`, and
 scores all labels with one stacked coefficient matrix. The results equal the scikit-learn
 pipeline's (tests/test_scoring.py checks this to 1e-9). Feature set-ups the fast path does
 not cover (character n-grams, custom analyzers) use the fitted pipeline unchanged.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +28,7 @@ from sklearn.preprocessing import normalize
 
 from classifier.cleaning import TextCleaner
 from classifier.features import WORD_TOKEN_PATTERN
+from classifier.ngrams import WordNgrams
 from classifier.tagger import TopicTagger
 
 
@@ -99,6 +100,22 @@ def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None
     return None
 
 
+def _count_matrix(
+    rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], dtype
+) -> sp.csr_matrix:
+    """CSR matrix counting each ``(row, col)`` pair, indices sorted as scikit-learn's.
+
+    One sort of the combined ``row * n_cols + col`` keys: faster than building a COO
+    matrix and summing its duplicates row by row.
+    """
+    n_rows, n_cols = shape
+    keys, counts = np.unique(rows * n_cols + cols, return_counts=True)
+    key_rows = keys // n_cols
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key_rows, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((counts.astype(dtype), keys - key_rows * n_cols, indptr), shape=shape)
+
+
 def _dense(matrix):
     return matrix.toarray() if sp.issparse(matrix) else matrix
 
@@ -126,7 +143,7 @@ class Scorer:
             and self._vec.token_pattern == WORD_TOKEN_PATTERN
             and self._cleaner.punctuation == "space"
         )
-        self._pairs = self._bigram_pairs() if self.fast else None
+        self._ngrams = self._word_ngrams() if self.fast else None
         stacked = _stacked_linear(tagger)
         self.linear = stacked is not None
         self.coef, self.intercept = stacked if stacked else (None, None)
@@ -141,18 +158,11 @@ class Scorer:
             X = self.tagger.transform_features(texts)
             return X, self._oov_only(texts)
         vec = self._vec
-        cleaned = self._cleaner.transform(texts)
-        if vec.lowercase:
-            cleaned = [t.lower() for t in cleaned]
-        if self._pairs is not None:
-            rows, cols, oov = self._count_pairs(cleaned)
+        if self._ngrams is not None:
+            rows, cols, oov = self._ngrams.count(texts)
         else:
-            rows, cols, oov = self._count_strings(cleaned)
-        X = sp.csr_matrix(
-            (np.ones(len(cols), dtype=vec.dtype), (rows, cols)),
-            shape=(len(cleaned), len(self._vocab)),
-        )
-        X.sum_duplicates()  # counts; also sorts the indices, as scikit-learn does
+            rows, cols, oov = self._count_strings(self._prepare(texts))
+        X = _count_matrix(rows, cols, (len(texts), len(self._vocab)), vec.dtype)
         if vec.binary:
             X.data.fill(1)
         # TfidfTransformer.transform's formulas, in its order.
@@ -197,58 +207,26 @@ class Scorer:
             rows += [row] * len(found)
         return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), oov
 
-    def _count_pairs(self, cleaned: list[str]):
-        """As :meth:`_count_strings` for unigrams + bigrams, with one dictionary lookup per
-        token: a bigram is looked up as the pair of its unigrams' ids, for the whole batch
-        at once with NumPy (valid because every bigram of the vocabulary has both words in
-        it, checked when the scorer is built)."""
-        get = self._unigrams.get
-        ids: list[int] = []
-        lengths = np.zeros(len(cleaned), dtype=np.int64)
-        for row, text in enumerate(cleaned):
-            tokens = self._tokens(text)
-            lengths[row] = len(tokens)
-            ids += map(get, tokens, repeat(-1, len(tokens)))
-        u = np.asarray(ids, dtype=np.int64)
-        doc = np.repeat(np.arange(len(cleaned)), lengths)
-        unknown = np.bincount(doc, weights=(u < 0), minlength=len(cleaned))
-        oov = np.divide(unknown, lengths, out=np.zeros(len(cleaned)), where=lengths > 0)
-        known = u >= 0
-        a, b = u[:-1], u[1:]
-        pair = (doc[1:] == doc[:-1]) & (a >= 0) & (b >= 0)
-        keys = a[pair] * self._n_unigram_ids + b[pair]
-        sorted_keys, bigram_ids = self._pairs
-        pos = np.searchsorted(sorted_keys, keys).clip(max=max(len(sorted_keys) - 1, 0))
-        hit = sorted_keys[pos] == keys if len(sorted_keys) else np.zeros(len(keys), bool)
-        rows = np.concatenate([doc[known], doc[:-1][pair][hit]])
-        cols = np.concatenate([self._unigram_cols[u[known]], bigram_ids[pos[hit]]])
-        return rows, cols, oov
+    def _prepare(self, texts: Sequence[str]) -> list[str]:
+        """Texts cleaned (and case-folded) as the pipeline does before its token pattern."""
+        cleaned = self._cleaner.transform(texts)
+        return [t.lower() for t in cleaned] if self._vec.lowercase else cleaned
 
-    def _bigram_pairs(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Sorted bigram keys ``id(a) * n + id(b)`` and their columns, for ``ngram_range``
-        (1, 2) vocabularies whose bigrams all consist of two known words; else None."""
-        if tuple(self._vec.ngram_range) != (1, 2):
+    def _word_ngrams(self) -> WordNgrams | None:
+        """Batch n-gram lookup for unigram and bigram vocabularies (else None)."""
+        if tuple(self._vec.ngram_range) not in ((1, 1), (1, 2), (2, 2)):
             return None
-        unigrams = {term: col for term, col in self._vocab.items() if " " not in term}
-        # Unigram ids are 0..n-1 in column order; _unigram_cols maps an id to its column.
-        order = sorted(unigrams.values())
-        self._unigram_cols = np.asarray(order, dtype=np.int64)
-        self._unigrams = {
-            term: rank for rank, term in enumerate(sorted(unigrams, key=unigrams.__getitem__))
-        }
-        self._n_unigram_ids = max(len(order), 1)
-        keys, cols = [], []
-        for term, col in self._vocab.items():
-            if " " not in term:
-                continue
-            a, _, b = term.partition(" ")
-            if a not in self._unigrams or b not in self._unigrams:
-                return None
-            keys.append(self._unigrams[a] * self._n_unigram_ids + self._unigrams[b])
-            cols.append(col)
-        keys_arr = np.asarray(keys, dtype=np.int64)
-        order_keys = np.argsort(keys_arr)
-        return keys_arr[order_keys], np.asarray(cols, dtype=np.int64)[order_keys]
+        cleaner = self._cleaner
+        return WordNgrams(
+            self._vocab,
+            tuple(self._vec.ngram_range),
+            prepare=self._prepare,
+            tokenize=self._tokens,
+            # Cleaning an ASCII text with these options only folds case and turns every
+            # other character into a space: its tokens are its runs of letters and digits.
+            ascii_tokens=self._split_ok and cleaner.digits == "keep",
+            lowercase=cleaner.lowercase or self._vec.lowercase,
+        )
 
     def _oov_only(self, texts: Sequence[str]) -> np.ndarray | None:
         if self._word is None:

@@ -210,8 +210,11 @@ class TopicTagger(BaseEstimator):
 
     def labels_from_indicator(self, indicator: np.ndarray) -> list[list[str]]:
         """Label names of each row of a boolean indicator matrix."""
-        names = np.asarray(self.labels_, dtype=object)
-        return [list(names[row]) for row in indicator]
+        names = list(self.labels_)
+        out: list[list[str]] = [[] for _ in range(len(indicator))]
+        for row, col in zip(*(a.tolist() for a in np.nonzero(indicator)), strict=True):
+            out[row].append(names[col])
+        return out
 
     def indicator_from_labels(self, labels: Iterable[Sequence[str]]) -> np.ndarray:
         """Boolean matrix of the given label lists; labels unknown to the model are ignored."""

@@ -1,0 +1,192 @@
+"""Columns of the word unigrams and bigrams of a whole batch of texts, found at once.
+
+Why this exists: scikit-learn's analyzer, like any tokenizer in Python, makes one string
+object and one dictionary lookup per token and per n-gram; for a news article that is
+about 300 Python-level steps, most of the cost of scoring it. :class:`WordNgrams` finds
+the tokens of plain ASCII texts with NumPy over the bytes of the whole batch, packs each
+token of up to 10 characters losslessly into one 64-bit integer (6 bits per letter or
+digit, so two different tokens never share a key) and looks every token and every pair of
+adjacent tokens up in pandas' integer hash tables: no Python object per token, except for
+the few tokens longer than 10 characters, which are looked up by their text. Texts with
+other characters go through the cleaner and the vectorizer's own token pattern, one
+dictionary lookup per token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+
+_ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_PACKED = 10  # characters packed into one key: 10 x 6 bits fit an int64
+_CODE = np.zeros(256, dtype=np.int64)  # 1..62 for letters and digits, 0 for the rest
+_CODE[np.frombuffer(_ALNUM, dtype=np.uint8)] = np.arange(1, len(_ALNUM) + 1)
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A") : ord("Z") + 1] += ord("a") - ord("A")
+_BYTE_CODES = {False: _CODE.astype(np.uint8), True: _CODE.astype(np.uint8)[_LOWER]}
+
+
+def packed_key(token: str) -> int | None:
+    """The 64-bit key of an ASCII letters-and-digits token of at most 10 characters (else
+    None), as :meth:`WordNgrams.count` computes it for every such token of a text."""
+    if not (len(token) <= _PACKED and token.isascii() and token.isalnum()):
+        return None
+    key = 0
+    for char in token.encode("ascii"):
+        key = (key << 6) | int(_CODE[char])
+    return key
+
+
+class WordNgrams:
+    """Finds the vocabulary columns of the unigrams and bigrams of many texts.
+
+    Parameters
+    ----------
+    vocabulary:
+        A fitted ``TfidfVectorizer.vocabulary_`` of word unigrams and/or bigrams (terms of
+        one word, or two joined by a space).
+    ngram_range:
+        The vectorizer's ``ngram_range``: (1, 1), (1, 2) or (2, 2).
+    prepare:
+        Cleans a list of texts as the fitted pipeline does before tokenizing.
+    tokenize:
+        The tokens of one prepared text (the vectorizer's token pattern).
+    ascii_tokens:
+        Whether the tokens of a prepared ASCII text are exactly its runs of two or more
+        letters and digits (case-folded if ``lowercase``): true for the default cleaner and
+        token pattern. Such texts are then tokenized from their raw bytes.
+    lowercase:
+        Fold ASCII case when tokenizing raw bytes.
+    """
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, int],
+        ngram_range: tuple[int, int],
+        prepare: Callable[[list[str]], list[str]],
+        tokenize: Callable[[str], list[str]],
+        ascii_tokens: bool,
+        lowercase: bool,
+    ) -> None:
+        if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
+            raise ValueError(f"ngram_range {ngram_range} is not (1, 1), (1, 2) or (2, 2)")
+        self.min_n, self.max_n = ngram_range
+        self.n_features = len(vocabulary)
+        self._prepare = prepare
+        self._tokenize = tokenize
+        self._ascii = ascii_tokens
+        self._lowercase = lowercase
+        # Every word of the vocabulary's terms gets an id (unigrams first); the
+        # unigram column of a word that is only part of bigrams is -1.
+        unigrams = {t: c for t, c in vocabulary.items() if " " not in t}
+        bigrams = {t: c for t, c in vocabulary.items() if " " in t}
+        self._words = dict(zip(unigrams, range(len(unigrams)), strict=True))
+        # Slices, not split(): no list per term, so no garbage-collector passes.
+        firsts = [t[: t.index(" ")] for t in bigrams]
+        seconds = [t[t.index(" ") + 1 :] for t in bigrams]
+        for word in (*firsts, *seconds):
+            self._words.setdefault(word, len(self._words))
+        self._unigram_cols = np.full(len(self._words), -1, dtype=np.int64)
+        self._unigram_cols[: len(unigrams)] = list(unigrams.values())
+        self._n_words = max(len(self._words), 1)
+        first_ids, second_ids = (
+            np.fromiter(map(self._words.__getitem__, words), dtype=np.int64, count=len(words))
+            for words in (firsts, seconds)
+        )
+        self._bigrams = pd.Index(first_ids * self._n_words + second_ids)
+        self._bigram_cols = np.fromiter(bigrams.values(), dtype=np.int64, count=len(bigrams))
+        short = {packed_key(w): i for w, i in self._words.items() if packed_key(w) is not None}
+        self._short = pd.Index(np.fromiter(short, dtype=np.int64, count=len(short)))
+        self._short_ids = np.fromiter(short.values(), dtype=np.int64, count=len(short))
+        # Build the hash tables now, not on first use by concurrent threads.
+        self._bigrams.get_indexer(np.zeros(1, dtype=np.int64))
+        self._short.get_indexer(np.zeros(1, dtype=np.int64))
+
+    def count(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row and column of every n-gram of ``texts`` found in the vocabulary (a column
+        once per occurrence), and each text's out-of-vocabulary rate: the share of its
+        tokens that are not unigrams of the vocabulary (0 for a text without tokens)."""
+        fast = [i for i, t in enumerate(texts) if t.isascii()] if self._ascii else []
+        if len(fast) == len(texts):
+            ids, doc = self._ascii_ids(texts)
+        else:
+            rest = np.setdiff1d(np.arange(len(texts)), fast)
+            ids_a, doc_a = self._ascii_ids([texts[i] for i in fast])
+            ids_b, doc_b = self._string_ids(self._prepare([texts[i] for i in rest]))
+            ids = np.concatenate([ids_a, ids_b])
+            doc = np.concatenate([np.asarray(fast, dtype=np.int64)[doc_a], rest[doc_b]])
+            order = np.argsort(doc, kind="stable")  # tokens of a text stay in their order
+            ids, doc = ids[order], doc[order]
+        return self._columns(ids, doc, len(texts))
+
+    def _ascii_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Word ids (-1: unknown) and text index of every token of ASCII ``texts``."""
+        if not texts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        joined = "\n".join(texts)  # "\n" is not a letter or digit: no token spans two texts
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        codes = np.concatenate([_BYTE_CODES[self._lowercase][raw], np.zeros(_PACKED, np.uint8)])
+        edges = np.diff((codes[: len(raw)] > 0).view(np.int8), prepend=0, append=0)
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        keep = ends - starts >= 2  # the token pattern's "two or more word characters"
+        starts, ends = starts[keep], ends[keep]
+        lengths = ends - starts
+        text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
+        doc = np.repeat(np.arange(len(texts)), per_text)
+        # The first 10 characters from each token's start, then shifted right past those
+        # that follow the token: the token's own characters are left.
+        keys = codes[starts].astype(np.int64)
+        for k in range(1, _PACKED):
+            keys <<= 6
+            keys |= codes[starts + k]
+        keys >>= 6 * (_PACKED - np.minimum(lengths, _PACKED))
+        found = self._short.get_indexer(keys)
+        ids = np.full(len(keys), -1, dtype=np.int64)
+        ids[found >= 0] = self._short_ids[found[found >= 0]]
+        long = np.flatnonzero(lengths > _PACKED)
+        if len(long):
+            get = self._words.get
+            spans = zip(starts[long].tolist(), ends[long].tolist(), strict=True)
+            tokens = [joined[s:e] for s, e in spans]
+            if self._lowercase:
+                tokens = [t.lower() for t in tokens]
+            ids[long] = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int64, count=len(long))
+        return ids, doc
+
+    def _string_ids(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Word ids (-1: unknown) and text index of every token of prepared texts."""
+        get = self._words.get
+        ids: list[int] = []
+        lengths = np.zeros(len(prepared), dtype=np.int64)
+        for row, text in enumerate(prepared):
+            tokens = self._tokenize(text)
+            lengths[row] = len(tokens)
+            ids += map(get, tokens, repeat(-1, len(tokens)))
+        doc = np.repeat(np.arange(len(prepared)), lengths)
+        return np.asarray(ids, dtype=np.int64), doc
+
+    def _columns(
+        self, ids: np.ndarray, doc: np.ndarray, n_texts: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        unigram = np.where(ids >= 0, self._unigram_cols[ids], -1)
+        lengths = np.bincount(doc, minlength=n_texts)
+        unknown = np.bincount(doc, weights=unigram < 0, minlength=n_texts)
+        oov = np.divide(unknown, lengths, out=np.zeros(n_texts), where=lengths > 0)
+        rows, cols = [], []
+        if self.min_n == 1:
+            known = unigram >= 0
+            rows.append(doc[known])
+            cols.append(unigram[known])
+        if self.max_n == 2:
+            a, b = ids[:-1], ids[1:]
+            pair = (doc[1:] == doc[:-1]) & (a >= 0) & (b >= 0)
+            found = self._bigrams.get_indexer(a[pair] * self._n_words + b[pair])
+            hit = found >= 0
+            rows.append(doc[:-1][pair][hit])
+            cols.append(self._bigram_cols[found[hit]])
+        return np.concatenate(rows), np.concatenate(cols), oov
