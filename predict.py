@@ -29,6 +29,7 @@ def main(cfg: DictConfig) -> None:
             trust=cfg.trust,
             tracking_uri=cfg.mlflow.tracking_uri,
             n_jobs=cfg.n_jobs,
+            workers=cfg.workers,
             top_k=cfg.top_k,
             threshold=OmegaConf.to_container(cfg.threshold)
             if OmegaConf.is_config(cfg.threshold)

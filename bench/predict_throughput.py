@@ -1,6 +1,7 @@
 """End-to-end batch prediction throughput: ``predict.py`` against fastText, same articles.
 
     python bench/predict_throughput.py [--docs 1000000] [--out bench/results/predict.json]
+        [--workers threads|processes]
 
 1. Generates ``--docs`` news-like JSONL articles (``{"id", "title", "body"}``, about 800
    characters on average, like a Reuters story) from sentences sampled from the
@@ -8,18 +9,19 @@
    never committed).
 2. Times, file to file, each in its own process:
    - classifier: ``predict.py`` with models/reuters.joblib (``python train.py
-     experiment=reuters``), all cores, JSONL in, JSONL out (id, labels, 90 scores, OOV rate);
+     experiment=reuters``), all cores (``--workers``: ``threads``, predict.py's default,
+     or ``processes``), JSONL in, JSONL out (id, labels, 90 scores, OOV rate);
    - fasttext: a fastText model trained on the ModApte training split as in
      bench/reuters.py, predicting the same file through its Python API (read JSONL,
      clean as in training, ``predict`` in batches, write id, labels and all label
      probabilities as JSONL). Training is not timed; loading the model is, as for
      predict.py.
 3. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
-   all its descendants, sampled every 50 ms. Worker processes forked from predict.py share
-   the model's pages, which RSS counts once per process, so the sum overstates the real
-   footprint; the summed PSS (proportional set size: a page shared by n processes counts
-   1/n in each), sampled once a second because it is costlier to read, is reported beside
-   it.
+   all its descendants, sampled every 50 ms. With ``--workers processes``, worker
+   processes forked from predict.py share the model's pages, which RSS counts once per
+   process, so the sum overstates the real footprint; the summed PSS (proportional set
+   size: a page shared by n processes counts 1/n in each), sampled once a second because
+   it is costlier to read, is reported beside it.
 
 Prints a markdown table and writes ``--out`` as ``{"rows": [{"system", "docs",
 "docs_per_s", "peak_rss_mb", ...}]}``. Linux only (/proc).
@@ -214,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/predict.json")
     parser.add_argument("--model", type=Path, default=REPO / "models/reuters.joblib")
     parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
+    parser.add_argument("--workers", choices=["threads", "processes"], default="threads")
     parser.add_argument("--fasttext-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fasttext_child:
@@ -236,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             f"input={source}",
             f"output={WORK / 'classifier.jsonl'}",
             "n_jobs=-1",
+            f"workers={args.workers}",
             "progress=false",
         ],
         "fasttext": [
@@ -283,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "memory": "peaks of the summed VmRSS (peak_rss_mb, sampled every 50 ms) and Pss "
         "(peak_pss_mb, sampled every second) of the timed process and its descendants",
+        "workers": args.workers,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

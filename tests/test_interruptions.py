@@ -124,27 +124,32 @@ def alive(pid):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("workers", ["threads", "processes"])
 @pytest.mark.parametrize(
     "sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGKILL, -9)]
 )
-def test_killing_a_parallel_prediction_leaves_no_output_and_no_worker(repo, tmp_path, sig, code):
+def test_killing_a_parallel_prediction_leaves_no_output_and_no_worker(
+    repo, tmp_path, sig, code, workers
+):
     process = start_prediction(
         repo,
         tmp_path,
         "batch_size=100",
         "n_jobs=2",
+        f"workers={workers}",
         # A shell without job control starts background jobs with Ctrl-C ignored; Python
         # keeps an inherited "ignore", so restore the default for the SIGINT case.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     out_dir = tmp_path / "out"
-    assert wait_for(lambda: len(children(process.pid)) >= 2), "no workers started"
+    if workers == "processes":
+        assert wait_for(lambda: len(children(process.pid)) >= 2), "no workers started"
     assert wait_for(lambda: out_dir.is_dir() and any(out_dir.glob("*.part")))
-    workers = children(process.pid)
+    workers_started = children(process.pid)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr
-    assert wait_for(lambda: not any(alive(w) for w in workers), timeout=10), "orphan workers"
+    assert wait_for(lambda: not any(alive(w) for w in workers_started), timeout=10), "orphans"
     assert not (out_dir / "tagged.jsonl").exists()
     if sig != signal.SIGKILL:  # SIGKILL gives no chance to remove the temporary file
         assert list(out_dir.iterdir()) == []

@@ -183,13 +183,18 @@ def hostile_file(path, n_good=300):
     return len(lines) + 1
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_every_row_is_in_the_output_or_the_rejects_file(tmp_path, tagger, n_jobs):
+@pytest.mark.parametrize("n_jobs, workers", [(1, "threads"), (2, "threads"), (2, "processes")])
+def test_every_row_is_in_the_output_or_the_rejects_file(tmp_path, tagger, n_jobs, workers):
     src = tmp_path / "in.jsonl"
     total = hostile_file(src)
     # A small batch size gives many chunks, so order across workers is exercised too.
     summary = predict_file(
-        tagger, str(src), str(tmp_path / "out.jsonl"), n_jobs=n_jobs, batch_size=2
+        tagger,
+        str(src),
+        str(tmp_path / "out.jsonl"),
+        n_jobs=n_jobs,
+        workers=workers,
+        batch_size=2,
     )
     tagged = read_jsonl(tmp_path / "out.jsonl")
     rejects = read_jsonl(tmp_path / "out.rejects.jsonl")
@@ -201,17 +206,25 @@ def test_every_row_is_in_the_output_or_the_rejects_file(tmp_path, tagger, n_jobs
     assert all(r["reason"] for r in rejects)
 
 
-def test_parallel_output_equals_the_single_process_output(tmp_path, tagger):
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_parallel_output_equals_the_single_thread_output(tmp_path, tagger, kind):
     src = tmp_path / "in.jsonl"
     hostile_file(src)
-    for n_jobs in (1, 2):
-        predict_file(
-            tagger, str(src), str(tmp_path / f"out{n_jobs}.csv"), n_jobs=n_jobs, batch_size=3
-        )
-    assert (tmp_path / "out1.csv").read_bytes() == (tmp_path / "out2.csv").read_bytes()
-    assert (tmp_path / "out1.rejects.jsonl").read_bytes() == (
-        tmp_path / "out2.rejects.jsonl"
-    ).read_bytes()
+    runs = {"one": (1, "threads"), "threads": (2, "threads"), "processes": (2, "processes")}
+    for name, (n_jobs, workers) in runs.items():
+        out = str(tmp_path / f"{name}.{kind}")
+        predict_file(tagger, str(src), out, n_jobs=n_jobs, workers=workers, batch_size=3)
+    for name in ("threads", "processes"):
+        assert (tmp_path / f"{name}.{kind}").read_bytes() == (tmp_path / f"one.{kind}").read_bytes()
+        assert (tmp_path / f"{name}.rejects.jsonl").read_bytes() == (
+            tmp_path / "one.rejects.jsonl"
+        ).read_bytes()
+
+
+def test_an_unknown_workers_backend_is_a_config_error(tmp_path, tagger):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "body": "oil"}])
+    with pytest.raises(ConfigError, match="workers='fibers' is not valid"):
+        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), workers="fibers")
 
 
 def test_on_error_fail_with_workers_names_the_first_bad_line(tmp_path, tagger):

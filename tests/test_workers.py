@@ -1,4 +1,5 @@
-"""Ordered worker processes: results in order, and a stop signal during start-up is kept."""
+"""Ordered workers (threads or processes): results in order, bounded read-ahead, errors
+reach the caller, and a stop signal while worker processes start is kept."""
 
 from __future__ import annotations
 
@@ -54,3 +55,48 @@ def test_a_stop_signal_while_the_pool_starts_stops_the_run_and_its_workers(monke
     while mp.active_children() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert mp.active_children() == []
+
+
+def fail_on_seven(offset: int, task: int) -> int:
+    if task == 7:
+        raise ValueError("task 7")
+    return task
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_both_backends_keep_task_order(backend):
+    results = ordered_map(square, 1, range(200), n_jobs=3, backend=backend)
+    assert list(results) == [1 + i * i for i in range(200)]
+
+
+def test_a_failing_thread_task_raises_in_the_caller_and_the_rest_is_not_started():
+    started = []
+
+    def record(offset: int, task: int) -> int:
+        started.append(task)
+        return fail_on_seven(offset, task)
+
+    results = ordered_map(record, 0, range(1000), n_jobs=2, backend="threads")
+    with pytest.raises(ValueError, match="task 7"):
+        list(results)
+    # At most 2 * n_jobs tasks are in flight: the input was not read to its end.
+    assert max(started) < 7 + 2 * 2 + 1
+
+
+def test_closing_the_thread_results_stops_reading_tasks():
+    read = []
+
+    def tasks():
+        for i in range(1000):
+            read.append(i)
+            yield i
+
+    results = ordered_map(square, 0, tasks(), n_jobs=2, backend="threads")
+    assert [next(results) for _ in range(3)] == [0, 1, 4]
+    results.close()
+    assert len(read) <= 3 + 2 * 2
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend='fibers'"):
+        list(ordered_map(square, 0, range(3), n_jobs=2, backend="fibers"))

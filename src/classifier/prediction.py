@@ -24,10 +24,11 @@ from tqdm import tqdm
 
 from classifier.atomic import atomic_path
 from classifier.errors import ConfigError, DataError
+from classifier.formatting import fixed_point_rows
 from classifier.persistence import load_model_uri
 from classifier.scoring import Scorer
 from classifier.tagger import TopicTagger
-from classifier.workers import ordered_map, resolve_n_jobs
+from classifier.workers import BACKENDS, ordered_map, resolve_n_jobs
 
 OnError = Literal["reject", "fail"]
 STDIO = "-"
@@ -383,18 +384,12 @@ class TaggingJob:
             self.columns.append("oov_rate")
         if explain:
             self.columns.append("explain")
-        # One %-format per JSONL row (scores with 6 decimals): much faster than json.dumps
-        # of a dict with one key per label.
-        self._json_row = (
-            '{"id": %s, "labels": %s'
-            + "".join(
-                ", " + json.dumps(c, ensure_ascii=False).replace("%", "%%") + ": %.6f"
-                for c in self.score_columns
-            )
-            + (', "oov_rate": %.4f' if self.oov else "")
-            + (', "explain": %s' if explain else "")
-            + "}\n"
-        )
+        # JSONL scores (6 decimals) and OOV rates (4) are written for the whole chunk at
+        # once (classifier.formatting); this is each row's key before its number.
+        self._score_keys = [
+            (", " + json.dumps(c, ensure_ascii=False) + ": ").encode("utf-8")
+            for c in self.score_columns
+        ]
 
     def run(self, task: tuple[str, Any, Any]) -> _Chunk:
         kind, first, data = task
@@ -427,32 +422,11 @@ class TaggingJob:
         return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
 
     def _format(self, ids, labels, scores, oov, explained) -> Any:
+        if self.kind == "jsonl":
+            return self._jsonl(ids, labels, scores, oov, explained)
         rounded = np.round(scores, 6)
         if self.kind == "parquet":
             return ids, labels, rounded, oov, explained
-        if self.kind == "jsonl":
-            dumps = json.dumps
-            template = self._json_row
-            values = scores.tolist()
-            out = []
-            for i, (row_id, row_labels, row_scores) in enumerate(
-                zip(ids, labels, values, strict=True)
-            ):
-                extra = []
-                if self.oov:
-                    extra.append(oov[i])
-                if explained is not None:
-                    extra.append(dumps(explained[i], ensure_ascii=False))
-                out.append(
-                    template
-                    % (
-                        dumps(row_id, ensure_ascii=False),
-                        dumps(row_labels, ensure_ascii=False),
-                        *row_scores,
-                        *extra,
-                    )
-                )
-            return "".join(out).encode("utf-8")
         text = io.StringIO()
         writer = csv.writer(text)
         for i, (row_id, row_labels, row_scores) in enumerate(
@@ -465,6 +439,22 @@ class TaggingJob:
                 extra.append(json.dumps(explained[i], ensure_ascii=False))
             writer.writerow([row_id, "|".join(row_labels), *row_scores, *extra])
         return text.getvalue().encode("utf-8")
+
+    def _jsonl(self, ids, labels, scores, oov, explained) -> bytes:
+        dumps = json.dumps
+        score_text = fixed_point_rows(scores, self._score_keys, 6)
+        oov_text = fixed_point_rows(oov[:, None], [b', "oov_rate": '], 4) if self.oov else None
+        parts = []
+        for i, (row_id, row_labels) in enumerate(zip(ids, labels, strict=True)):
+            head = '{"id": ' + dumps(row_id, ensure_ascii=False)
+            head += ', "labels": ' + dumps(row_labels, ensure_ascii=False)
+            parts += (head.encode("utf-8"), score_text[i])
+            if oov_text is not None:
+                parts.append(oov_text[i])
+            if explained is not None:
+                parts.append(b', "explain": ' + dumps(explained[i], ensure_ascii=False).encode())
+            parts.append(b"}\n")
+        return b"".join(parts)
 
 
 def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
@@ -598,6 +588,7 @@ def predict_file(
     rejects_path: str | None = None,
     progress: bool | None = None,
     n_jobs: int | None = 1,
+    workers: str = "threads",
     top_k: int | None = None,
     threshold: ThresholdOverride = None,
     explain: int = 0,
@@ -608,16 +599,19 @@ def predict_file(
 
     Bad rows go to ``rejects_path`` (default ``<output>.rejects.jsonl``) with their line
     number and reason; with ``on_error="fail"`` the first bad row stops the run instead.
-    ``n_jobs`` worker processes (None or -1: all cores) parse, score and format chunks of
-    about ``batch_size`` rows; this process reads the input and writes their output in
-    input order. ``top_k`` keeps at most that many labels per article, ``threshold``
-    overrides the model's thresholds (a number, or ``{label: number}``), ``explain=k``
-    adds the k terms that raised each predicted label's score most, ``oov`` adds each
-    article's out-of-vocabulary rate, and a mean rate above ``oov_warning`` adds a warning
+    ``n_jobs`` workers (None or -1: all cores; ``workers``: ``threads`` or ``processes``)
+    parse, score and format chunks of about ``batch_size`` rows; this thread reads the
+    input and writes their output in input order. ``top_k`` keeps at most that many
+    labels per article, ``threshold`` overrides the model's thresholds (a number, or
+    ``{label: number}``), ``explain=k`` adds the k terms that raised each predicted
+    label's score most, ``oov`` adds each article's out-of-vocabulary rate, and a mean
+    rate above ``oov_warning`` adds a warning
     to the summary.
     """
     kind = output_format(output_path)
     input_format(input_path)
+    if workers not in BACKENDS:
+        raise ConfigError(f"workers={workers!r} is not valid; choose one of {BACKENDS}")
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
     job = make_job(
@@ -633,7 +627,7 @@ def predict_file(
         nonlocal oov_sum, oov_n
         writer = _Writer(job, out)
         bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
-        results = ordered_map(_run_chunk, job, tasks, resolve_n_jobs(n_jobs))
+        results = ordered_map(_run_chunk, job, tasks, resolve_n_jobs(n_jobs), workers)
         try:
             with bar:
                 for chunk in results:

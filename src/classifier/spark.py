@@ -229,14 +229,14 @@ def predict_spark(
 ) -> Summary:
     """Tag ``input_path`` (JSONL or Parquet) on Spark into the Parquet directory ``output_path``.
 
-    The options are those of :func:`~classifier.prediction.predict_file`; ``n_jobs`` and
-    ``progress`` (``local_only``) are ignored: Spark's executors and its console progress
-    bar take their place.
+    The options are those of :func:`~classifier.prediction.predict_file`; ``n_jobs``,
+    ``workers`` and ``progress`` (``local_only``) are ignored: Spark's executors and its
+    console progress bar take their place.
     """
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    unknown = sorted(set(local_only) - {"n_jobs", "progress"})
+    unknown = sorted(set(local_only) - {"n_jobs", "workers", "progress"})
     if unknown:
         raise ConfigError(f"engine=spark: unknown option(s) {unknown}")
     kind = _input_kind(input_path)

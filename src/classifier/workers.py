@@ -1,13 +1,17 @@
-"""Worker processes that apply one function to a stream of tasks, results in input order.
+"""Workers that apply one function to a stream of tasks, results in input order.
 
-Why not ``multiprocessing.Pool.imap`` alone: its feeder thread reads the whole input as
-fast as it can, so memory would grow with the input whenever reading is faster than
-tagging. Here at most ``2 * n_jobs`` tasks are in flight, which keeps memory flat.
+Why not ``multiprocessing.Pool.imap`` or ``ThreadPoolExecutor.map`` alone: they submit the
+whole input as fast as they can read it, so memory would grow with the input whenever
+reading is faster than tagging. Here at most ``2 * n_jobs`` tasks are in flight, which
+keeps memory flat.
 
-The shared state (the model) is set before the workers start: with the ``fork`` start
-method (Linux) they inherit it without a copy or a reload; elsewhere it is pickled to each
-worker once. Workers ignore Ctrl-C (the parent handles it and stops them), and on Linux
-they are killed if the parent dies, even by SIGKILL, so no orphan keeps running.
+Two backends. ``threads`` (the default for prediction): one process, so the model is held
+once; the tagging work is mostly NumPy, SciPy and pandas calls that release the GIL, so
+threads run it in parallel. ``processes``: the shared state (the model) is set before the
+workers start; with the ``fork`` start method (Linux) they inherit it without a copy or a
+reload (but each process's RSS counts the shared pages); elsewhere it is pickled to each
+worker once. Worker processes ignore Ctrl-C (the parent handles it and stops them), and
+on Linux they are killed if the parent dies, even by SIGKILL, so no orphan keeps running.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Literal
+
+Backend = Literal["threads", "processes"]
+BACKENDS = ("threads", "processes")
 
 _STATE: Any = None
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -69,13 +77,23 @@ def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
 
 
 def ordered_map(
-    fn: Callable[[Any, Any], Any], state: Any, tasks: Iterable[Any], n_jobs: int
+    fn: Callable[[Any, Any], Any],
+    state: Any,
+    tasks: Iterable[Any],
+    n_jobs: int,
+    backend: Backend = "processes",
 ) -> Iterator[Any]:
-    """``fn(state, task)`` for each task, in task order, computed by ``n_jobs`` processes
-    (in this process when ``n_jobs`` is 1). Closing the iterator stops the workers."""
+    """``fn(state, task)`` for each task, in task order, computed by ``n_jobs`` threads or
+    processes (in this thread when ``n_jobs`` is 1). Closing the iterator stops the
+    workers."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}; choose one of {BACKENDS}")
     if n_jobs <= 1:
         for task in tasks:
             yield fn(state, task)
+        return
+    if backend == "threads":
+        yield from _ordered_threads(fn, state, tasks, n_jobs)
         return
     global _STATE
     methods = mp.get_all_start_methods()
@@ -113,3 +131,22 @@ def ordered_map(
         pool.terminate()
         pool.join()
         _STATE = None
+
+
+def _ordered_threads(
+    fn: Callable[[Any, Any], Any], state: Any, tasks: Iterable[Any], n_jobs: int
+) -> Iterator[Any]:
+    """:func:`ordered_map` on ``n_jobs`` threads. On an error, Ctrl-C or SIGTERM (raised in
+    the main thread) the tasks not yet started are cancelled and the running ones, one
+    chunk each at most, are waited for."""
+    window: deque[Future] = deque()
+    pool = ThreadPoolExecutor(n_jobs, thread_name_prefix="classifier-worker")
+    try:
+        for task in tasks:
+            window.append(pool.submit(fn, state, task))
+            if len(window) >= 2 * n_jobs:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

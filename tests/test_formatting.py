@@ -1,0 +1,63 @@
+"""Fixed-point rows written with NumPy read as Python's %f writes them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from classifier.formatting import fixed_point_rows
+
+KEYS = [b', "score_a": ', b', "score_b": ', b","]
+
+
+def python_rows(values: np.ndarray, decimals: int) -> list[bytes]:
+    return [
+        b"".join(p + b"%.*f" % (decimals, v) for p, v in zip(KEYS, row, strict=True))
+        for row in values.tolist()
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(0, 20), st.just(3)),
+        elements=st.floats(-1e6, 1e6, allow_nan=False),
+    ),
+    st.sampled_from([0, 1, 4, 6]),
+)
+def test_rows_read_back_as_the_values_rounded(values, decimals):
+    rows = fixed_point_rows(values, KEYS, decimals)
+    assert len(rows) == len(values)
+    for row, expected in zip(rows, values, strict=True):
+        numbers = [float(part.split(b": ")[-1]) for part in row.split(b",")[1:] if part]
+        assert len(numbers) == 3
+        np.testing.assert_allclose(numbers, expected, rtol=0, atol=0.5 * 10**-decimals + 1e-9)
+
+
+def test_typical_scores_are_written_exactly_as_percent_f():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.normal(0, 2, (500, 3)), [[-1234.5678901, 98765.4321, 0.0]]])
+    assert fixed_point_rows(values, KEYS, 6) == python_rows(values, 6)
+
+
+def test_signs_and_whole_digits():
+    values = np.array([[-0.5, 10.25, -100.125], [-0.0000004, 0.0000005, 1e-9]])
+    assert fixed_point_rows(values, KEYS, 2) == [
+        b', "score_a": -0.50, "score_b": 10.25,-100.12',
+        b', "score_a": 0.00, "score_b": 0.00,0.00',
+    ]
+
+
+def test_non_finite_and_huge_values_fall_back_to_python():
+    values = np.array([[np.inf, -np.nan, 1.5], [1e300, -2.0, 0.25]])
+    assert fixed_point_rows(values, KEYS, 3) == python_rows(values, 3)
+
+
+def test_no_rows_and_mismatched_prefixes():
+    assert fixed_point_rows(np.zeros((0, 3)), KEYS, 6) == []
+    with pytest.raises(ValueError, match="2 prefixes for 3 columns"):
+        fixed_point_rows(np.zeros((1, 3)), KEYS[:2], 6)
