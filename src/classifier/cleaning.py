@@ -8,6 +8,7 @@ fitted pipeline: prediction cleans exactly as training did.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
@@ -35,13 +36,15 @@ _DIGIT_MODES = ("keep", "replace", "remove")
 _PUNCT_MODES = ("keep", "space")
 
 
+@functools.cache
 def _punctuation_table() -> dict[int, str]:
     """``str.translate`` table: punctuation, symbols, control and format characters -> space.
 
-    Built once from the Unicode database (about 0.15 s). ``translate`` runs in C, several
-    times faster than a regular expression over the same text. Combining marks (accents,
-    vowel signs) are parts of words and stay; "_" counts as punctuation, since TF-IDF's
-    token pattern would otherwise keep it inside a token.
+    Built once from the Unicode database, on first use rather than at import (it takes
+    about half a second, which a prediction of ASCII-only articles never needs).
+    ``translate`` runs in C, several times faster than a regular expression over the same
+    text. Combining marks (accents, vowel signs) are parts of words and stay; "_" counts
+    as punctuation, since TF-IDF's token pattern would otherwise keep it inside a token.
     """
     table = {
         code: " "
@@ -52,9 +55,6 @@ def _punctuation_table() -> dict[int, str]:
     table[ord(_POINT)] = "."
     table[ord(_COMMA)] = ","
     return table
-
-
-_PUNCTUATION = _punctuation_table()
 
 
 def clean_text(
@@ -82,7 +82,7 @@ def clean_text(
             text = _POINT_IN_NUMBER.sub(_POINT, text)
         if "," in text:
             text = _COMMA_IN_NUMBER.sub(_COMMA, text)
-        text = text.translate(_PUNCTUATION)
+        text = text.translate(_punctuation_table())
     return " ".join(text.split())
 
 

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from classifier.atomic import atomic_path
 from classifier.errors import ConfigError, DataError
 from classifier.formatting import fixed_point_rows
-from classifier.persistence import load_model_uri
+from classifier.persistence import is_mlflow_uri, load_model_uri
 from classifier.scoring import Scorer
 from classifier.tagger import TopicTagger
 from classifier.workers import BACKENDS, ordered_map, resolve_n_jobs
@@ -697,7 +697,7 @@ def run_prediction(
     """
     if engine not in ("local", "spark"):
         raise ConfigError(f"engine={engine!r} is not valid; choose 'local' or 'spark'")
-    if tracking_uri:
+    if tracking_uri and is_mlflow_uri(model):  # a model file needs no MLflow (~1 s to import)
         import mlflow
 
         mlflow.set_tracking_uri(tracking_uri)
