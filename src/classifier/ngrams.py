@@ -109,10 +109,10 @@ class WordNgrams:
         """Row and column of every n-gram of ``texts`` found in the vocabulary (a column
         once per occurrence), and each text's out-of-vocabulary rate: the share of its
         tokens that are not unigrams of the vocabulary (0 for a text without tokens)."""
-        fast = [i for i, t in enumerate(texts) if t.isascii()] if self._ascii else []
-        if len(fast) == len(texts):
+        if self._ascii and all(map(str.isascii, texts)):
             ids, doc = self._ascii_ids(texts)
         else:
+            fast = [i for i, t in enumerate(texts) if t.isascii()] if self._ascii else []
             rest = np.setdiff1d(np.arange(len(texts)), fast)
             ids_a, doc_a = self._ascii_ids([texts[i] for i in fast])
             ids_b, doc_b = self._string_ids(self._prepare([texts[i] for i in rest]))

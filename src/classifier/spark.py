@@ -129,12 +129,12 @@ def tag_batches(
             if tagged.oov is not None:
                 oov[where] = tagged.oov
         for i, item in enumerate(items):
-            if isinstance(item, tuple):
-                reject, sources[i] = item
-            elif isinstance(item, Reject):
-                reject = item
-            else:
+            if isinstance(item, Row):
                 continue
+            if isinstance(item, Reject):
+                reject = item
+            else:  # a malformed line: (Reject, its text)
+                reject, sources[i] = item
             ids[i] = None if reject.id is None or reject.id.startswith("line-") else reject.id
             reasons[i] = reject.reason
         out = pd.DataFrame({"id": ids, "labels": labels})
