@@ -5,7 +5,7 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from classifier.cleaning import TextCleaner
-from classifier.errors import DataError
+from classifier.errors import ConfigError, DataError
 from classifier.tagger import TopicTagger
 from tests.helpers import make_articles
 
@@ -104,3 +104,34 @@ def test_threshold_shrink_moves_thresholds_part_of_the_way(synthetic):
     full = TopicTagger(LinearSVC(), threshold_shrink=1.0, **kwargs).fit(texts, labels)
     half = TopicTagger(LinearSVC(), threshold_shrink=0.5, **kwargs).fit(texts, labels)
     np.testing.assert_allclose(half.thresholds_, full.thresholds_ / 2)
+
+
+def test_rare_labels_get_their_own_shrink(synthetic):
+    texts, labels = synthetic
+    kwargs = dict(tune_thresholds=True, threshold_cv=3, threshold_min_f1=0.0)
+    full = TopicTagger(LinearSVC(), threshold_shrink=1.0, **kwargs).fit(texts, labels)
+    split = TopicTagger(
+        LinearSVC(),
+        threshold_shrink=0.5,
+        threshold_shrink_rare=1.0,
+        threshold_rare_count=60,  # only energy (56 articles) is rare
+        **kwargs,
+    ).fit(texts, labels)
+    rare = np.array([name == "energy" for name in split.labels_])
+    np.testing.assert_allclose(split.thresholds_[rare], full.thresholds_[rare])
+    np.testing.assert_allclose(split.thresholds_[~rare], full.thresholds_[~rare] / 2)
+
+
+def test_rank_fallback_lowers_the_cut_of_poorly_separated_labels(synthetic):
+    texts, labels = synthetic
+    kwargs = dict(tune_thresholds=True, threshold_cv=3, threshold_min_f1=1.01)
+    default = TopicTagger(LinearSVC(), **kwargs).fit(texts, labels)
+    rank = TopicTagger(LinearSVC(), threshold_fallback="rank", **kwargs).fit(texts, labels)
+    assert np.all(default.thresholds_ == 0.0)
+    assert not np.all(rank.thresholds_ == 0.0)
+
+
+def test_unknown_threshold_fallback_is_a_config_error(synthetic):
+    texts, labels = synthetic
+    with pytest.raises(ConfigError, match="threshold_fallback"):
+        TopicTagger(LinearSVC(), tune_thresholds=True, threshold_fallback="pcut").fit(texts, labels)

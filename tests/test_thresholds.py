@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from classifier.thresholds import best_f1_threshold, tune_thresholds
+from classifier.thresholds import best_f1_threshold, rank_threshold, tune_thresholds
 
 
 def test_threshold_separates_perfectly_separable_scores():
@@ -42,3 +43,31 @@ def test_rare_label_with_poor_best_f1_keeps_the_default():
     truth[-1] = 1
     assert best_f1_threshold(scores, truth, default=0.0, min_f1=0.0) < -0.4
     assert best_f1_threshold(scores, truth, default=0.0, min_f1=0.3) == 0.0
+
+
+def test_rank_threshold_keeps_as_many_texts_as_positives():
+    scores = np.array([-0.2, -0.9, -0.5, -0.8, -0.95])
+    truth = np.array([0, 0, 1, 0, 1])
+    t = rank_threshold(scores, truth, default=0.0)
+    assert (scores >= t).sum() == 2
+    assert -0.8 < t < -0.5
+
+
+def test_rank_threshold_of_a_label_without_positives_is_the_default():
+    assert rank_threshold(np.array([0.1, 0.2]), np.array([0, 0]), default=0.5) == 0.5
+
+
+def test_rank_fallback_replaces_the_default_of_poorly_separated_labels():
+    # Column 0: separable, tuned by F1. Column 1: its one positive ranks third (F1 0.5).
+    scores = np.array([[1.0, -0.1], [0.8, -0.2], [-1.0, -0.6], [-1.2, -0.9]])
+    truth = np.array([[1, 0], [1, 0], [0, 1], [0, 0]])
+    default = tune_thresholds(scores, truth, 0.0, min_f1=0.6)
+    rank = tune_thresholds(scores, truth, 0.0, min_f1=0.6, fallback="rank")
+    assert default[1] == 0.0
+    assert rank[1] == pytest.approx(-0.15)
+    assert rank[0] == default[0]
+
+
+def test_unknown_fallback_is_an_error():
+    with pytest.raises(ValueError, match="fallback"):
+        tune_thresholds(np.zeros((2, 1)), np.array([[1], [0]]), 0.0, fallback="pcut")

@@ -23,9 +23,9 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
 from classifier.cleaning import TextCleaner
-from classifier.errors import DataError
+from classifier.errors import ConfigError, DataError
 from classifier.features import build_features
-from classifier.thresholds import tune_thresholds
+from classifier.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
 @contextmanager
@@ -82,11 +82,20 @@ class TopicTagger(BaseEstimator):
     threshold_cv:
         Number of folds for threshold tuning.
     threshold_min_f1:
-        A label whose best out-of-fold F1 stays below this keeps the default threshold.
+        A label whose best out-of-fold F1 stays below this gets its fallback threshold.
+    threshold_fallback:
+        The fallback: ``"default"`` keeps the default threshold, ``"rank"`` cuts where as
+        many out-of-fold scores pass as the label has training examples.
     threshold_shrink:
         Move each threshold only this fraction of the way from the default to its tuned
         value. Fold models see less data than the final one, so their scores are less
         extreme and the tuned cuts overshoot; for rare labels they are also noisy.
+    threshold_shrink_rare:
+        The shrink of labels with fewer than ``threshold_rare_count`` training examples
+        (None: ``threshold_shrink``). Their positives score low, so a larger shrink
+        (lower cut) trades a few false positives for the recall macro-F1 depends on.
+    threshold_rare_count:
+        Training examples under which a label counts as rare.
     n_jobs:
         Parallel jobs for one-vs-rest fitting. Threads, not processes: liblinear and SGD
         release the GIL, and threads share the feature matrix instead of copying it.
@@ -104,6 +113,9 @@ class TopicTagger(BaseEstimator):
         threshold_cv: int = 5,
         threshold_min_f1: float = 0.3,
         threshold_shrink: float = 1.0,
+        threshold_fallback: Fallback = "default",
+        threshold_shrink_rare: float | None = None,
+        threshold_rare_count: int = 50,
         n_jobs: int | None = None,
         random_state: int | None = 0,
     ) -> None:
@@ -115,11 +127,18 @@ class TopicTagger(BaseEstimator):
         self.threshold_cv = threshold_cv
         self.threshold_min_f1 = threshold_min_f1
         self.threshold_shrink = threshold_shrink
+        self.threshold_fallback = threshold_fallback
+        self.threshold_shrink_rare = threshold_shrink_rare
+        self.threshold_rare_count = threshold_rare_count
         self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, texts: Iterable[str], labels: Iterable[Sequence[str]]) -> TopicTagger:
         """Learn the vocabulary, the classifier and the thresholds from labelled texts."""
+        if self.threshold_fallback not in FALLBACKS:
+            raise ConfigError(
+                f"tagger.threshold_fallback={self.threshold_fallback!r}: use one of {FALLBACKS}"
+            )
         texts = list(texts)
         label_lists = [list(item) for item in labels]
         if len(texts) != len(label_lists):
@@ -150,12 +169,26 @@ class TopicTagger(BaseEstimator):
         self.thresholds_ = np.full(len(names), self.default_threshold_)
         if self.multilabel_ and self.tune_thresholds:
             oof = self._out_of_fold_scores(model, X, target)
-            tuned = tune_thresholds(oof, target, self.default_threshold_, self.threshold_min_f1)
+            tuned = tune_thresholds(
+                oof,
+                target,
+                self.default_threshold_,
+                self.threshold_min_f1,
+                self.threshold_fallback,
+            )
             default = self.default_threshold_
-            self.thresholds_ = default + self.threshold_shrink * (tuned - default)
+            self.thresholds_ = default + self._shrinks(target) * (tuned - default)
         with _quiet_constant_labels(), parallel_config(backend="threading"):
             self.model_ = model.fit(X, target)
         return self
+
+    def _shrinks(self, target: np.ndarray) -> np.ndarray:
+        """Each label's threshold shrink: ``threshold_shrink_rare`` for rare labels."""
+        shrink = np.full(target.shape[1], float(self.threshold_shrink))
+        if self.threshold_shrink_rare is not None:
+            rare = target.sum(axis=0) < self.threshold_rare_count
+            shrink[rare] = float(self.threshold_shrink_rare)
+        return shrink
 
     def _out_of_fold_scores(self, model: BaseEstimator, X, target: np.ndarray) -> np.ndarray:
         """Scores of each training text from a model that did not see it.
