@@ -16,7 +16,11 @@
      clean as in training, ``predict`` in batches, write id, labels and all label
      probabilities as JSONL). Training is not timed; loading the model is, as for
      predict.py.
-3. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
+3. For reference, on one core and in memory (no reading or writing), the scoring rate of
+   the first ``--reference-docs`` articles with the fitted scikit-learn pipeline itself
+   (``TfidfVectorizer.transform`` and the one-vs-rest ``decision_function``) and with the
+   fast path predict.py uses (``classifier.scoring.Scorer``, same scores to 1e-9).
+4. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
    all its descendants, sampled every 50 ms. With ``--workers processes``, worker
    processes forked from predict.py share the model's pages, which RSS counts once per
    process, so the sum overstates the real footprint; the summed PSS (proportional set
@@ -153,6 +157,36 @@ def timed_process(command: list[str]) -> tuple[float, float, float]:
     return elapsed, peak, peak_pss
 
 
+def one_core_rates(model_path: Path, source: Path, docs: int) -> dict[str, float]:
+    """Articles per second on one core, in memory, of the scikit-learn pipeline and of
+    predict.py's scorer, on the first ``docs`` articles of ``source``."""
+    from classifier.persistence import load_model
+    from classifier.scoring import Scorer
+
+    tagger = load_model(model_path).tagger
+    texts = []
+    with open(source, encoding="utf-8") as fh:
+        for line, _ in zip(fh, range(docs), strict=False):
+            obj = json.loads(line)
+            texts.append(f"{obj['title']}\n\n{obj['body']}")
+
+    def sklearn_scores() -> None:
+        tagger.model_.decision_function(tagger.transformer_.transform(texts))
+
+    scorer = Scorer(tagger)
+
+    def scorer_scores() -> None:
+        for start in range(0, len(texts), 4096):  # predict.py's default batch_size
+            scorer.scores(scorer.transform(texts[start : start + 4096])[0])
+
+    rates = {}
+    for name, run in (("sklearn_pipeline", sklearn_scores), ("classifier_scorer", scorer_scores)):
+        started = time.perf_counter()
+        run()
+        rates[name] = round(len(texts) / (time.perf_counter() - started), 1)
+    return rates
+
+
 # ---------------------------------------------------------------- fastText
 
 
@@ -217,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=REPO / "models/reuters.joblib")
     parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
     parser.add_argument("--workers", choices=["threads", "processes"], default="threads")
+    parser.add_argument("--reference-docs", type=int, default=20_000)
     parser.add_argument("--fasttext-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fasttext_child:
@@ -275,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['peak_rss_mb']:,.0f} | {r['peak_pss_mb']:,.0f} |"
         )
     print(f"\nclassifier / fastText throughput: {ratio:.2f}x")
+    reference = one_core_rates(args.model, source, min(args.reference_docs, args.docs))
+    print(
+        f"one core, in memory, {min(args.reference_docs, args.docs):,} articles: "
+        f"scikit-learn pipeline {reference['sklearn_pipeline']:,.0f}/s, "
+        f"classifier scorer {reference['classifier_scorer']:,.0f}/s"
+    )
     result = {
         "rows": rows,
         "mean_chars": round(mean_chars, 1),
@@ -288,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": "peaks of the summed VmRSS (peak_rss_mb, sampled every 50 ms) and Pss "
         "(peak_pss_mb, sampled every second) of the timed process and its descendants",
         "workers": args.workers,
+        "one_core_in_memory_docs_per_s": reference,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
