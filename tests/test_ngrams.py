@@ -14,13 +14,15 @@ from classifier.ngrams import WordNgrams, packed_key
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 CLEANER = TextCleaner()
+# Numbers removed: digits separate tokens on the raw-bytes path.
+NO_DIGITS = TextCleaner(digits="remove")
 
 
-def reference(vocabulary: dict[str, int], ngram_range, texts: list[str]):
+def reference(vocabulary: dict[str, int], ngram_range, texts: list[str], cleaner=CLEANER):
     """Columns per text (sorted) and OOV rates, one dictionary lookup per n-gram."""
     low, high = ngram_range
     columns, oov = [], []
-    for text in CLEANER.transform(texts):
+    for text in cleaner.transform(texts):
         tokens = TOKEN.findall(text)
         grams = [
             " ".join(tokens[i : i + n])
@@ -33,14 +35,15 @@ def reference(vocabulary: dict[str, int], ngram_range, texts: list[str]):
     return columns, oov
 
 
-def lookup(vocabulary, ngram_range, ascii_tokens=True):
+def lookup(vocabulary, ngram_range, ascii_tokens=True, cleaner=CLEANER):
     return WordNgrams(
         vocabulary,
         ngram_range,
-        prepare=CLEANER.transform,
+        prepare=cleaner.transform,
         tokenize=TOKEN.findall,
         ascii_tokens=ascii_tokens,
         lowercase=True,
+        split_digits=cleaner.digits == "remove",
     )
 
 
@@ -69,24 +72,26 @@ texts_strategy = st.lists(
 )
 
 
+@pytest.mark.parametrize("cleaner", [CLEANER, NO_DIGITS], ids=["digits-kept", "digits-removed"])
 @pytest.mark.parametrize("ngram_range", sorted(VOCABULARIES))
 @settings(max_examples=150, deadline=None)
 @given(texts=texts_strategy)
-def test_batch_lookup_equals_one_lookup_per_ngram(ngram_range, texts):
+def test_batch_lookup_equals_one_lookup_per_ngram(ngram_range, cleaner, texts):
     vocabulary = VOCABULARIES[ngram_range]
-    rows, cols, oov = lookup(vocabulary, ngram_range).count(texts)
-    expected_cols, expected_oov = reference(vocabulary, ngram_range, texts)
+    rows, cols, oov = lookup(vocabulary, ngram_range, cleaner=cleaner).count(texts)
+    expected_cols, expected_oov = reference(vocabulary, ngram_range, texts, cleaner)
     assert per_text(rows, cols, len(texts)) == expected_cols
     np.testing.assert_allclose(oov, expected_oov, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("cleaner", [CLEANER, NO_DIGITS], ids=["digits-kept", "digits-removed"])
 @settings(max_examples=100, deadline=None)
 @given(texts=st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=60), max_size=8))
-def test_any_ascii_text_is_tokenized_as_the_cleaner_and_token_pattern_do(texts):
+def test_any_ascii_text_is_tokenized_as_the_cleaner_and_token_pattern_do(cleaner, texts):
     vocabulary = {w: i for i, w in enumerate(["ab", "a1", "zz", "ab zz", "q" * 11, "42"])}
     vocabulary |= {"a" * 10: len(vocabulary), "Ab": len(vocabulary) + 1}
-    rows, cols, oov = lookup(vocabulary, (1, 2)).count(texts)
-    expected_cols, expected_oov = reference(vocabulary, (1, 2), texts)
+    rows, cols, oov = lookup(vocabulary, (1, 2), cleaner=cleaner).count(texts)
+    expected_cols, expected_oov = reference(vocabulary, (1, 2), texts, cleaner)
     assert per_text(rows, cols, len(texts)) == expected_cols
     np.testing.assert_allclose(oov, expected_oov, rtol=0, atol=1e-12)
 

@@ -102,6 +102,7 @@ CASES = {
     "max-features": ({"word": {"ngram_range": (1, 2), "max_features": 60}}, None),
     "punctuation-kept": ({"word": WORD}, TextCleaner(punctuation="keep", normalize_unicode=False)),
     "digits-replaced": ({"word": WORD}, TextCleaner(digits="replace")),
+    "digits-removed": ({"word": WORD}, TextCleaner(digits="remove")),
     "word-and-char": ({"word": WORD, "char": {"ngram_range": (2, 4)}}, None),
 }
 

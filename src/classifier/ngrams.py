@@ -27,6 +27,10 @@ _CODE[np.frombuffer(_ALNUM, dtype=np.uint8)] = np.arange(1, len(_ALNUM) + 1)
 _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[ord("A") : ord("Z") + 1] += ord("a") - ord("A")
 _BYTE_CODES = {False: _CODE.astype(np.uint8), True: _CODE.astype(np.uint8)[_LOWER]}
+# The same codes with digits as separators, for texts whose cleaner removes numbers.
+_NO_DIGITS = _CODE.astype(np.uint8)
+_NO_DIGITS[np.frombuffer(b"0123456789", dtype=np.uint8)] = 0
+_LETTER_CODES = {False: _NO_DIGITS, True: _NO_DIGITS[_LOWER]}
 
 
 def packed_key(token: str) -> int | None:
@@ -60,6 +64,10 @@ class WordNgrams:
         token pattern. Such texts are then tokenized from their raw bytes.
     lowercase:
         Fold ASCII case when tokenizing raw bytes.
+    split_digits:
+        Treat digits as separators when tokenizing raw bytes, for a cleaner that removes
+        numbers (``digits="remove"``): the tokens of such a prepared ASCII text are its runs
+        of two or more letters.
     """
 
     def __init__(
@@ -70,6 +78,7 @@ class WordNgrams:
         tokenize: Callable[[str], list[str]],
         ascii_tokens: bool,
         lowercase: bool,
+        split_digits: bool = False,
     ) -> None:
         if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
             raise ValueError(f"ngram_range {ngram_range} is not (1, 1), (1, 2) or (2, 2)")
@@ -79,6 +88,7 @@ class WordNgrams:
         self._tokenize = tokenize
         self._ascii = ascii_tokens
         self._lowercase = lowercase
+        self._byte_codes = (_LETTER_CODES if split_digits else _BYTE_CODES)[lowercase]
         # Every word of the vocabulary's terms gets an id (unigrams first); the
         # unigram column of a word that is only part of bigrams is -1.
         unigrams = {t: c for t, c in vocabulary.items() if " " not in t}
@@ -128,7 +138,7 @@ class WordNgrams:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         joined = "\n".join(texts)  # "\n" is not a letter or digit: no token spans two texts
         raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        codes = np.concatenate([_BYTE_CODES[self._lowercase][raw], np.zeros(_PACKED, np.uint8)])
+        codes = np.concatenate([self._byte_codes[raw], np.zeros(_PACKED, np.uint8)])
         edges = np.diff((codes[: len(raw)] > 0).view(np.int8), prepend=0, append=0)
         starts = np.flatnonzero(edges == 1)
         ends = np.flatnonzero(edges == -1)

@@ -223,9 +223,11 @@ class Scorer:
             prepare=self._prepare,
             tokenize=self._tokens,
             # Cleaning an ASCII text with these options only folds case and turns every
-            # other character into a space: its tokens are its runs of letters and digits.
-            ascii_tokens=self._split_ok and cleaner.digits == "keep",
+            # other character into a space: its tokens are its runs of letters and digits
+            # (of letters only when numbers are removed).
+            ascii_tokens=self._split_ok and cleaner.digits in ("keep", "remove"),
             lowercase=cleaner.lowercase or self._vec.lowercase,
+            split_digits=cleaner.digits == "remove",
         )
 
     def _oov_only(self, texts: Sequence[str]) -> np.ndarray | None:
