@@ -3,7 +3,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from classifier.errors import ConfigError
-from classifier.features import build_features
+from classifier.features import build_features, frequent_words
 
 
 def test_word_only_is_one_vectorizer_with_tuple_ngrams():
@@ -32,3 +32,30 @@ def test_unknown_option_and_no_features_are_config_errors():
         build_features(word={"ngram": [1, 2]})
     with pytest.raises(ConfigError, match="at least one"):
         build_features(word=None, char=None)
+
+
+TEXTS = ["the oil price rose", "the wheat harvest", "the oil field", "a wheat price"]
+
+
+@pytest.mark.parametrize(
+    "max_df, expected",
+    [
+        (1.0, set()),
+        (0.6, {"the"}),
+        (0.75, set()),
+        (2, {"the"}),
+        (1, {"the", "oil", "wheat", "price"}),
+    ],
+)
+def test_frequent_words_are_the_words_a_max_df_cut_left_out(max_df, expected):
+    features = build_features(word={"ngram_range": [1, 2], "max_df": max_df})
+    features.fit(TEXTS)
+    found = frequent_words(features, TEXTS)
+    assert found == sorted(expected)
+    assert not set(found) & set(features.vocabulary_)
+
+
+def test_frequent_words_of_a_union_come_from_its_word_part():
+    features = build_features(word={"max_df": 0.6}, char={"ngram_range": [2, 3]})
+    features.fit(TEXTS)
+    assert frequent_words(features, TEXTS) == ["the"]

@@ -100,6 +100,7 @@ CASES = {
     ),
     "min-df": ({"word": {"ngram_range": (1, 2), "min_df": 3}}, None),
     "max-features": ({"word": {"ngram_range": (1, 2), "max_features": 60}}, None),
+    "max-df": ({"word": {"ngram_range": (1, 2), "max_df": 0.1}}, None),
     "punctuation-kept": ({"word": WORD}, TextCleaner(punctuation="keep", normalize_unicode=False)),
     "digits-replaced": ({"word": WORD}, TextCleaner(digits="replace")),
     "digits-removed": ({"word": WORD}, TextCleaner(digits="remove")),
@@ -148,6 +149,25 @@ def test_oov_rate_is_the_share_of_unknown_word_tokens():
     scorer = Scorer(tagger)
     _, oov = scorer.transform(["oil gas zzzunknown qqqnever", "oil gas", "", "a b"])
     np.testing.assert_allclose(oov, [0.5, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        {"word": {"ngram_range": (1, 2), "max_df": 0.5}},  # batch n-gram lookup
+        {"word": {"ngram_range": (1, 3), "max_df": 0.5}},  # one lookup per n-gram
+        {"word": {"max_df": 0.5}, "char": {"ngram_range": (2, 3)}},  # the pipeline's features
+    ],
+    ids=["bigrams", "trigrams", "word-and-char"],
+)
+def test_words_cut_by_max_df_were_seen_so_they_are_not_out_of_vocabulary(features):
+    tagger = TopicTagger(LinearSVC(), features=build_features(**features))
+    tagger.fit([f"The {text}" for text in TRAIN], LABELS)
+    assert "the" in tagger.frequent_words_
+    scorer = Scorer(tagger)
+    assert "the" not in scorer._word.vocabulary_
+    _, oov = scorer.transform(["The oil zzzunknown", "the the oil gas"])
+    np.testing.assert_allclose(oov, [1 / 3, 0.0])
 
 
 def test_explain_lists_the_terms_that_raised_each_predicted_label():

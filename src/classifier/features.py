@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 from sklearn.base import TransformerMixin
@@ -62,6 +65,40 @@ def build_features(
     if len(parts) == 1:
         return parts[0][1]
     return FeatureUnion(parts)
+
+
+def word_vectorizer(features: Any) -> TfidfVectorizer | None:
+    """The word-level TfidfVectorizer of a feature step (alone or in a FeatureUnion)."""
+    candidates = (
+        [t for _, t in features.transformer_list]
+        if isinstance(features, FeatureUnion)
+        else [features]
+    )
+    for vec in candidates:
+        if isinstance(vec, TfidfVectorizer) and vec.analyzer == "word":
+            return vec
+    return None
+
+
+def frequent_words(features: Any, cleaned: Sequence[str]) -> list[str]:
+    """Words of the cleaned training texts that the fitted word vectorizer left out of its
+    vocabulary for being in more than ``max_df`` of the texts, sorted.
+
+    The model has seen them, so prediction must not count them as out of vocabulary (a
+    ``max_df`` cut drops "the", "said", ..., which would otherwise make a fifth of every
+    article look unknown). scikit-learn no longer keeps them (``stop_words_`` is gone), so
+    the document frequencies of single words are counted once more here.
+    """
+    vec = word_vectorizer(features)
+    if vec is None:
+        return []
+    limit = vec.max_df if isinstance(vec.max_df, Integral) else vec.max_df * len(cleaned)
+    if limit >= len(cleaned):
+        return []
+    tokenize = re.compile(vec.token_pattern).findall
+    counts = Counter(word for text in cleaned for word in set(tokenize(text)))
+    vocabulary = vec.vocabulary_
+    return sorted(w for w, n in counts.items() if n > limit and w not in vocabulary)
 
 
 def build_hashing(

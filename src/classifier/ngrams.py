@@ -14,7 +14,7 @@ dictionary lookup per token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 
 import numpy as np
@@ -68,6 +68,9 @@ class WordNgrams:
         Treat digits as separators when tokenizing raw bytes, for a cleaner that removes
         numbers (``digits="remove"``): the tokens of such a prepared ASCII text are its runs
         of two or more letters.
+    seen_words:
+        Words that are not unigrams of the vocabulary but count as known for the
+        out-of-vocabulary rate (those a ``max_df`` cut left out).
     """
 
     def __init__(
@@ -79,10 +82,12 @@ class WordNgrams:
         ascii_tokens: bool,
         lowercase: bool,
         split_digits: bool = False,
+        seen_words: Iterable[str] = (),
     ) -> None:
         if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
             raise ValueError(f"ngram_range {ngram_range} is not (1, 1), (1, 2) or (2, 2)")
         self.min_n, self.max_n = ngram_range
+        seen_words = list(seen_words)
         self.n_features = len(vocabulary)
         self._prepare = prepare
         self._tokenize = tokenize
@@ -97,10 +102,13 @@ class WordNgrams:
         # Slices, not split(): no list per term, so no garbage-collector passes.
         firsts = [t[: t.index(" ")] for t in bigrams]
         seconds = [t[t.index(" ") + 1 :] for t in bigrams]
-        for word in (*firsts, *seconds):
+        for word in (*firsts, *seconds, *seen_words):
             self._words.setdefault(word, len(self._words))
         self._unigram_cols = np.full(len(self._words), -1, dtype=np.int64)
         self._unigram_cols[: len(unigrams)] = list(unigrams.values())
+        # Whether each word counts as known for the out-of-vocabulary rate.
+        self._known = self._unigram_cols >= 0
+        self._known[[self._words[w] for w in seen_words]] = True
         self._n_words = max(len(self._words), 1)
         first_ids, second_ids = (
             np.fromiter(map(self._words.__getitem__, words), dtype=np.int64, count=len(words))
@@ -118,7 +126,8 @@ class WordNgrams:
     def count(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row and column of every n-gram of ``texts`` found in the vocabulary (a column
         once per occurrence), and each text's out-of-vocabulary rate: the share of its
-        tokens that are not unigrams of the vocabulary (0 for a text without tokens)."""
+        tokens that are neither unigrams of the vocabulary nor ``seen_words`` (0 for a text
+        without tokens)."""
         if self._ascii and all(map(str.isascii, texts)):
             ids, doc = self._ascii_ids(texts)
         else:
@@ -185,7 +194,8 @@ class WordNgrams:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         unigram = np.where(ids >= 0, self._unigram_cols[ids], -1)
         lengths = np.bincount(doc, minlength=n_texts)
-        unknown = np.bincount(doc, weights=unigram < 0, minlength=n_texts)
+        known = (ids >= 0) & self._known[ids]
+        unknown = np.bincount(doc, weights=~known, minlength=n_texts)
         oov = np.divide(unknown, lengths, out=np.zeros(n_texts), where=lengths > 0)
         rows, cols = [], []
         if self.min_n == 1:

@@ -23,11 +23,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
 from classifier.cleaning import TextCleaner
-from classifier.features import WORD_TOKEN_PATTERN
+from classifier.features import WORD_TOKEN_PATTERN, word_vectorizer
 from classifier.ngrams import WordNgrams
 from classifier.tagger import TopicTagger
 
@@ -51,20 +50,6 @@ def _fast_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:
         and re.compile(vec.token_pattern).groups <= 1
     )
     return vec if plain else None
-
-
-def _word_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:
-    """The word-level vectorizer of the feature step (alone or in a FeatureUnion)."""
-    features = tagger.transformer_.steps[-1][1]
-    candidates = (
-        [t for _, t in features.transformer_list]
-        if isinstance(features, FeatureUnion)
-        else [features]
-    )
-    for vec in candidates:
-        if isinstance(vec, TfidfVectorizer) and vec.analyzer == "word":
-            return vec
-    return None
 
 
 def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None:
@@ -132,7 +117,9 @@ class Scorer:
         self.labels = list(tagger.labels_)
         self._vec = _fast_vectorizer(tagger)
         self.fast = self._vec is not None
-        self._word = self._vec or _word_vectorizer(tagger)
+        self._word = self._vec or word_vectorizer(tagger.transformer_.steps[-1][1])
+        # Words left out of the vocabulary by max_df were seen in training: not OOV.
+        self._seen = frozenset(getattr(tagger, "frequent_words_", ()))
         self.has_vocabulary = self._word is not None
         self._cleaner = tagger.transformer_.steps[0][1] if len(tagger.transformer_) == 2 else None
         if self._word is not None:
@@ -197,7 +184,12 @@ class Scorer:
             tokens = self._tokens(text)
             grams = list(map(get, tokens))
             if tokens:
-                oov[row] = grams.count(None) / len(tokens)
+                unknown = grams.count(None)
+                if unknown and self._seen:
+                    unknown -= sum(
+                        t in self._seen for t, g in zip(tokens, grams, strict=True) if g is None
+                    )
+                oov[row] = unknown / len(tokens)
             if low > 1:
                 grams = []
             for n in range(max(low, 2), high + 1):
@@ -228,6 +220,7 @@ class Scorer:
             ascii_tokens=self._split_ok and cleaner.digits in ("keep", "remove"),
             lowercase=cleaner.lowercase or self._vec.lowercase,
             split_digits=cleaner.digits == "remove",
+            seen_words=self._seen,
         )
 
     def _oov_only(self, texts: Sequence[str]) -> np.ndarray | None:
@@ -238,7 +231,8 @@ class Scorer:
         for row, text in enumerate(cleaned):
             tokens = self._tokenize(text)
             if tokens:
-                out[row] = sum(t not in self._vocab for t in tokens) / len(tokens)
+                unknown = sum(t not in self._vocab and t not in self._seen for t in tokens)
+                out[row] = unknown / len(tokens)
         return out
 
     # ------------------------------------------------------------ scores

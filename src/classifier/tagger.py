@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from classifier.cleaning import TextCleaner
 from classifier.errors import ConfigError, DataError
-from classifier.features import build_features
+from classifier.features import build_features, frequent_words
 from classifier.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
@@ -158,8 +158,11 @@ class TopicTagger(BaseEstimator):
 
         cleaner = clone(self.cleaner) if self.cleaner is not None else TextCleaner()
         features = clone(self.features) if self.features is not None else build_features({})
+        cleaned = cleaner.fit_transform(texts)
+        X = _canonical(features.fit_transform(cleaned))
         self.transformer_ = Pipeline([("clean", cleaner), ("features", features)])
-        X = _canonical(self.transformer_.fit_transform(texts))
+        self.frequent_words_ = frequent_words(features, cleaned)
+        del cleaned
 
         model = clone(self.classifier)
         if self.multilabel_:
