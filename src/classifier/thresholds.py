@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
 Fallback = Literal["default", "rank"]
-FALLBACKS: tuple[str, ...] = ("default", "rank")
+FALLBACKS: tuple[str, ...] = get_args(Fallback)
 
 
-def _best_f1_cut(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """The F1-maximising cut on ``scores`` and its F1; ``truth`` has both classes."""
+def _one_class(truth: np.ndarray) -> bool:
+    n_pos = int(truth.sum())
+    return n_pos == 0 or n_pos == len(truth)
+
+
+def best_f1_threshold(
+    scores: np.ndarray,
+    truth: np.ndarray,
+    default: float,
+    min_f1: float = 0.0,
+    fallback: Fallback = "default",
+) -> float:
+    """The cut on ``scores`` that maximises F1 against the binary ``truth``.
+
+    The threshold lies half-way between the lowest score kept and the highest score left
+    out, so it does not sit exactly on a training example. A label with no positive
+    example keeps ``default``. A label whose best F1 is below ``min_f1`` gets its
+    fallback: ``default`` (Yang's SCut.FBR rule, 2001: for a rare label whose few
+    examples score low, the "best" cut would let hundreds of texts through), or with
+    ``fallback="rank"`` the cut of :func:`rank_threshold`: the default cut almost never
+    lets such a label's low-scoring positives through, the rank cut keeps its few
+    best-scoring texts.
+    """
+    truth = truth.astype(bool)
+    if _one_class(truth):
+        return default
     n_pos = int(truth.sum())
     order = np.argsort(-scores, kind="stable")
     sorted_scores = scores[order]
@@ -22,32 +46,11 @@ def _best_f1_cut(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     distinct = np.append(sorted_scores[1:] < sorted_scores[:-1], True)
     f1 = np.where(distinct, f1, -1.0)
     k = int(np.argmax(f1))
+    if f1[k] < min_f1:
+        return rank_threshold(scores, truth, default) if fallback == "rank" else default
     if k + 1 == len(scores):
-        return float(sorted_scores[-1]) - 1e-6, float(f1[k])
-    return float((sorted_scores[k] + sorted_scores[k + 1]) / 2.0), float(f1[k])
-
-
-def _one_class(truth: np.ndarray) -> bool:
-    n_pos = int(truth.sum())
-    return n_pos == 0 or n_pos == len(truth)
-
-
-def best_f1_threshold(
-    scores: np.ndarray, truth: np.ndarray, default: float, min_f1: float = 0.0
-) -> float:
-    """The cut on ``scores`` that maximises F1 against the binary ``truth``.
-
-    The threshold lies half-way between the lowest score kept and the highest score left
-    out, so it does not sit exactly on a training example. A label with no positive
-    example keeps ``default``, and so does one whose best F1 is below ``min_f1``: for a
-    rare label whose few examples score low, the "best" cut would let hundreds of texts
-    through (Yang's SCut.FBR rule, 2001).
-    """
-    truth = truth.astype(bool)
-    if _one_class(truth):
-        return default
-    cut, f1 = _best_f1_cut(scores, truth)
-    return default if f1 < min_f1 else cut
+        return float(sorted_scores[-1]) - 1e-6
+    return float((sorted_scores[k] + sorted_scores[k + 1]) / 2.0)
 
 
 def rank_threshold(scores: np.ndarray, truth: np.ndarray, default: float) -> float:
@@ -72,23 +75,13 @@ def tune_thresholds(
     min_f1: float = 0.0,
     fallback: Fallback = "default",
 ) -> np.ndarray:
-    """One F1-optimal threshold per label (column) of ``scores``.
-
-    A label whose best F1 stays below ``min_f1`` gets ``default`` (``fallback="default"``)
-    or the cut that keeps as many texts as it has positives (``fallback="rank"``): a rare
-    label's few positives often score below the default, so the default cut almost never
-    lets them through, while the rank cut keeps its few best-scoring texts.
-    """
+    """One :func:`best_f1_threshold` per label (column) of ``scores``."""
     if fallback not in FALLBACKS:
         raise ValueError(f"fallback must be one of {FALLBACKS}, got {fallback!r}")
-    out = np.full(scores.shape[1], default, dtype=np.float64)
-    for j in range(scores.shape[1]):
-        column, truth = scores[:, j], indicator[:, j].astype(bool)
-        if _one_class(truth):
-            continue
-        cut, f1 = _best_f1_cut(column, truth)
-        if f1 >= min_f1:
-            out[j] = cut
-        elif fallback == "rank":
-            out[j] = rank_threshold(column, truth, default)
-    return out
+    return np.array(
+        [
+            best_f1_threshold(scores[:, j], indicator[:, j], default, min_f1, fallback)
+            for j in range(scores.shape[1])
+        ],
+        dtype=np.float64,
+    )
