@@ -7,8 +7,10 @@ bytes match the sha256 recorded in the manifest written beside it at training ti
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import platform
+import sys
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ import sklearn
 import classifier
 from classifier.atomic import atomic_path
 from classifier.errors import ModelFileError
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
@@ -31,7 +33,19 @@ FORMAT_VERSION = 1
 # only types from an explicit list: scikit-learn's and NumPy's own, which skops trusts,
 # plus the two classes of this package below.
 SUFFIXES = {"joblib": ".joblib", "skops": ".skops"}
-SKOPS_TRUSTED = ["classifier.cleaning.TextCleaner", "classifier.tagger.TopicTagger"]
+SKOPS_TRUSTED = [
+    "classifier.model.cleaning.TextCleaner",
+    "classifier.model.tagger.TopicTagger",
+    # The same classes under the module paths that files saved before the subpackages use.
+    "classifier.cleaning.TextCleaner",
+    "classifier.tagger.TopicTagger",
+]
+# Where the modules that saved models name lived before the package had subpackages: a
+# file records its classes' module paths, so these old paths must still import.
+LEGACY_MODULES = {
+    f"classifier.{name}": f"classifier.model.{name}"
+    for name in ("cleaning", "features", "ngrams", "tagger", "thresholds")
+}
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,12 @@ def verify_model_file(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def _alias_legacy_modules() -> None:
+    """Make the pre-subpackage module paths in older model files resolve to today's modules."""
+    for old, new in LEGACY_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
 def _load_skops(path: Path) -> Any:
     """Load a skops file, refusing any type outside scikit-learn, NumPy and SKOPS_TRUSTED."""
     import skops.io
@@ -177,6 +197,7 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
+            _alias_legacy_modules()
             bundle = _load_skops(path) if path.suffix == ".skops" else joblib.load(path)
     except ModelFileError:
         raise
