@@ -54,12 +54,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-    except BaseException:
-        # The block's own errors (reading the input, writing another file) are its to
-        # report: they pass through unchanged, only the temporary file goes.
-        tmp.unlink(missing_ok=True)
-        raise
-    try:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), _final_mode(path))
@@ -67,6 +61,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write ({err.strerror or err})") from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextmanager
