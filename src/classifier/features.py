@@ -30,12 +30,26 @@ def _ngram_range(value: Sequence[int], where: str) -> tuple[int, int]:
     return low, high
 
 
+def _check_document_frequencies(min_df: Any, max_df: Any, where: str) -> None:
+    """Refuse a ``min_df`` above ``max_df`` (both counts, or both fractions), which would
+    keep no term. A count against a fraction depends on the number of texts; scikit-learn
+    checks that pair when fitting."""
+    both_counts = isinstance(min_df, Integral) and isinstance(max_df, Integral)
+    both_fractions = isinstance(min_df, float) and isinstance(max_df, float)
+    if (both_counts or both_fractions) and min_df > max_df:
+        raise ConfigError(
+            f"{where}.min_df={min_df} is above {where}.max_df={max_df}: no term can be kept "
+            "(a term must be in at least min_df and at most max_df of the texts)"
+        )
+
+
 def _tfidf(options: Mapping[str, Any], analyzer: str, where: str) -> TfidfVectorizer:
     opts = dict(options)
     opts["ngram_range"] = _ngram_range(opts.get("ngram_range", (1, 1)), where)
     for key in ("min_df", "max_df"):
         if isinstance(opts.get(key), float) and not 0.0 <= opts[key] <= 1.0:
             raise ConfigError(f"{where}.{key}={opts[key]} must be a count or a fraction in [0, 1]")
+    _check_document_frequencies(opts.get("min_df", 1), opts.get("max_df", 1.0), where)
     if analyzer == "word":
         opts.setdefault("token_pattern", WORD_TOKEN_PATTERN)
     try:
@@ -65,6 +79,21 @@ def build_features(
     if len(parts) == 1:
         return parts[0][1]
     return FeatureUnion(parts)
+
+
+def fit_features(features: Any, cleaned: Sequence[str]) -> Any:
+    """``features.fit_transform(cleaned)``; document-frequency limits that keep no term for
+    this corpus (a ``min_df`` count above a ``max_df`` fraction of its texts, say) are a
+    ConfigError naming the options, not scikit-learn's ValueError."""
+    try:
+        return features.fit_transform(cleaned)
+    except ValueError as err:
+        text = str(err)
+        if "min_df" not in text and "max_df" not in text:
+            raise
+        raise ConfigError(
+            f"features: min_df/max_df keep no term on these {len(cleaned)} texts ({text})"
+        ) from err
 
 
 def word_vectorizer(features: Any) -> TfidfVectorizer | None:

@@ -1,13 +1,13 @@
-"""Save and load the model file: one joblib file plus a manifest with its sha256.
+"""Save and load the model file: one joblib (or skops) file plus a signed manifest.
 
-Unpickling runs code chosen by whoever wrote the file, so a model is loaded only after its
-bytes match the sha256 recorded in the manifest written beside it at training time.
+Unpickling runs code chosen by whoever wrote the file, so a joblib model is loaded only
+after its bytes match the sha256 in the manifest beside it and the manifest's signature
+verifies with the user's key (:mod:`classifier.model.signing`). A skops file runs no code
+of its author; its bytes must match its manifest and its types an allow-list.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 import warnings
 import zipfile
@@ -21,9 +21,23 @@ import numpy as np
 import sklearn
 
 import classifier
-from classifier.atomic import atomic_path
+from classifier.atomic import atomic_path, output_errors
 from classifier.errors import ModelFileError
+from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
 from classifier.tagger import TopicTagger
+
+# manifest_path and file_sha256 are part of this module's interface (used by tracking and
+# out-of-core training); they live in classifier.model.signing with the manifest code.
+__all__ = [
+    "LoadedModel",
+    "file_sha256",
+    "load_model",
+    "load_model_uri",
+    "manifest_path",
+    "model_file",
+    "save_model",
+    "verify_model_file",
+]
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
@@ -41,21 +55,6 @@ class LoadedModel:
     tagger: TopicTagger
     metadata: dict[str, Any]
     path: Path
-
-
-def manifest_path(model_path: str | Path) -> Path:
-    """Where the manifest of ``model_path`` lives: ``model.joblib.manifest.json``."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.name + ".manifest.json")
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -109,7 +108,7 @@ def save_model(
         "tagger": tagger,
         "metadata": meta,
     }
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, output_errors(path):
         if fmt == "skops":
             import skops.io
 
@@ -125,32 +124,8 @@ def save_model(
         "versions": meta["versions"],
         "created_at": meta["created_at"],
     }
-    with atomic_path(manifest_path(path)) as tmp:
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_manifest(path, manifest)
     return path
-
-
-def verify_model_file(path: str | Path) -> dict[str, Any]:
-    """Check ``path`` against its manifest; return the manifest or raise ModelFileError."""
-    path = Path(path)
-    mpath = manifest_path(path)
-    if not mpath.is_file():
-        raise ModelFileError(
-            f"{path}: no manifest {mpath.name} beside it, so its origin cannot be checked; "
-            "refusing to unpickle it (pass trust=true only for a file you trust)"
-        )
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-        expected = manifest["sha256"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise ModelFileError(f"{mpath}: not a valid model manifest ({err})") from err
-    actual = file_sha256(path)
-    if actual != expected:
-        raise ModelFileError(
-            f"{path}: sha256 {actual[:12]}... does not match its manifest ({expected[:12]}...); "
-            "the file was changed or corrupted"
-        )
-    return manifest
 
 
 def _load_skops(path: Path) -> Any:
@@ -166,14 +141,15 @@ def _load_skops(path: Path) -> Any:
 def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``).
 
-    The file is verified against its manifest before it is read, unless ``trust``.
-    A file that is not one of this project's models is refused.
+    Unless ``trust``, the file's bytes must match its manifest, and for joblib (pickle)
+    files the manifest must be signed with the user's key: a forged file is refused before
+    any of it is unpickled. A file that is not one of this project's models is refused.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
     if not trust:
-        verify_model_file(path)
+        verify_model_file(path, signed=path.suffix != ".skops")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
@@ -214,8 +190,9 @@ def is_mlflow_uri(uri: str) -> bool:
 def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
     """Load from a joblib path, or from an MLflow URI (``runs:/<id>``, ``models:/<name>@alias``).
 
-    From MLflow, the model's artifacts are downloaded and the joblib file inside them is
-    verified against its manifest like a local file.
+    From MLflow, the model's artifacts are downloaded and the file inside them is verified
+    like a local one (its manifest must be signed with the user's key): a shared tracking
+    server is writable by many.
     """
     if not is_mlflow_uri(uri):
         return load_model(uri, trust=trust)
