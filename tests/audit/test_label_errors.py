@@ -3,8 +3,8 @@ import pytest
 
 from classifier.audit.label_errors import evidence, rank_label_issues
 from classifier.audit.margins import margins
-from classifier.audit.run import indicator
 from classifier.data.corpus import Split
+from classifier.data.labels import label_indicator
 from classifier.training.crossval import out_of_fold
 from tests.audit.conftest import demo_tagger
 
@@ -55,7 +55,7 @@ def _planted(split: Split, row: int, labels: list[str]) -> Split:
 def _issues(demo, planted: Split):
     names = demo.label_names
     oof = out_of_fold(demo_tagger(), planted, folds=5, seed=0)
-    given = indicator(planted.labels, names)
+    given = label_indicator(planted.labels, names)
     return rank_label_issues(
         planted.ids, names, given, oof.scores, oof.thresholds, True, oof.predicted
     )

@@ -24,7 +24,7 @@ from mlflow.tracking import MlflowClient
 from classifier.atomic import atomic_path
 from classifier.cli import run_cli
 from classifier.errors import ConfigError
-from classifier.training.sweep import KIND_TAG, PARENT_TAG, SWEEP_TAG
+from classifier.tracking.tags import KIND_TAG, PARENT_TAG, SWEEP_TAG
 
 # Scores shown beside the chosen metric (test scores are shown, never used to rank).
 SHOWN_METRICS = ("cv_micro_f1", "cv_macro_f1", "test_micro_f1", "test_macro_f1")

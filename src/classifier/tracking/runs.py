@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import mlflow
 import pandas as pd
@@ -25,7 +25,6 @@ from classifier.model.persistence import manifest_path
 from classifier.model.tagger import TopicTagger
 from classifier.tracking import plots
 from classifier.tracking.pyfunc import TEXT_COLUMN, tag_frame
-from classifier.training.checks import DataReport
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +142,14 @@ def log_corpus(corpus: Corpus, digest: str) -> None:
     mlflow.set_tag("data_digest", digest)
 
 
-def log_data_report(report: DataReport) -> None:
+class DataFindings(Protocol):
+    """What the data checks report (a dataclass, such as
+    :class:`classifier.training.checks.DataReport`): its numbers as ``data_*`` metrics."""
+
+    def metrics(self) -> dict[str, float]: ...
+
+
+def log_data_report(report: DataFindings) -> None:
     """Findings of the data checks: ``data_*`` metrics and ``data_checks.json``."""
     mlflow.log_metrics(report.metrics())
     mlflow.log_dict(asdict(report), "data_checks.json")

@@ -38,15 +38,12 @@ from omegaconf import DictConfig, open_dict
 from classifier.cli import user_error
 from classifier.errors import ConfigError
 from classifier.tracking import runs as tracking
+from classifier.tracking.tags import KIND_TAG, PARENT_TAG, SWEEP_TAG
 from classifier.training.crossval import check_metric
 
 log = logging.getLogger(__name__)
 
 SWEEP_FILE = "mlflow_sweep.json"
-# Tag values that mark the runs of a sweep.
-PARENT_TAG = "mlflow.parentRunId"
-SWEEP_TAG = "sweep_id"
-KIND_TAG = "run_kind"
 
 
 def in_multirun() -> bool:
