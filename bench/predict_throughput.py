@@ -189,6 +189,7 @@ def stage_profile(model_path: Path, source: Path, docs: int, batch_size: int = 4
     the scorer's scores and labels with that float64 pipeline."""
     import numpy as np
     import scipy.sparse as sp
+
     from classifier.data.readers import block_lines, parse_jsonl_lines, read_jsonl_blocks
     from classifier.model.persistence import load_model
     from classifier.model.scoring import near_threshold
