@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.audit.margins import margins
-from classifier.crossval import OutOfFold
 from classifier.errors import ConfigError
+from classifier.training.crossval import OutOfFold
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from classifier.data.corpus import Split
 from classifier.errors import ConfigError
-from classifier.evaluation import evaluate
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import evaluate
+from classifier.model.tagger import TopicTagger
 
 
 def fold_indices(
