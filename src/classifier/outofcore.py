@@ -24,7 +24,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 
-from classifier import tracking
+from classifier import naming, tracking
 from classifier.cleaning import TextCleaner
 from classifier.data.loaders import _as_labels, builder_for
 from classifier.errors import ConfigError, DataError
@@ -292,7 +292,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     name = data.get("name") or Path(data.train_path).stem
     run_tags, commit = describe_run(digest, name, {"training": "out-of-core", **(tags or {})})
-    with tracking.run(cfg.get("run_name"), run_tags) as active:
+    with tracking.run(naming.run_name(cfg, run_tags), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         started = time.perf_counter()

@@ -11,7 +11,7 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from classifier import model_card, tracking
+from classifier import naming, tracking
 from classifier.checks import check_corpus
 from classifier.crossval import check_metric, cross_validate
 from classifier.data.corpus import Corpus
@@ -81,7 +81,7 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     run_tags, commit = describe_run(digest, corpus.name, tags)
     cv_metrics: dict[str, float] = {}
-    with tracking.run(cfg.get("run_name"), run_tags) as active:
+    with tracking.run(naming.run_name(cfg, run_tags), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         tracking.log_corpus(corpus, digest)
@@ -132,17 +132,7 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
             },
             fmt=cfg.output.format,
         )
-        tracking.log_model_card(
-            model_card.render(
-                cfg,
-                corpus,
-                {k.removeprefix("cv_"): v for k, v in cv_metrics.items()},
-                evaluation,
-                run_id,
-                digest,
-                tracking.PLOTS,
-            )
-        )
+        tracking.log_model_card(cfg, corpus, cv_metrics, evaluation, tagger)
         examples = corpus.test.texts[:2]
         model_uri, registered_version = publish_model(cfg, tagger, model_path, examples)
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
