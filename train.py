@@ -9,9 +9,9 @@ import hydra
 from omegaconf import DictConfig
 
 from classifier.cli import check_choices, run_cli
-from classifier.sweep import in_multirun, run_job
-from classifier.tracking import next_steps
-from classifier.training import optimized_value, train
+from classifier.tracking.runs import next_steps
+from classifier.training.sweep import in_multirun, run_job
+from classifier.training.trainer import optimized_value, train
 
 CONF_DIR = Path(__file__).parent / "conf"
 PREDICT = Path(__file__).with_name("predict.py")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 from tests.helpers import make_articles
 
 REPO = Path(__file__).resolve().parents[1]
+# Models the tests write are signed with a test key (inherited by subprocesses), never with
+# the user's own key, which the tests must not create or read.
+os.environ["CLASSIFIER_SIGNING_KEY"] = "key-of-the-test-suite-" + "0" * 32
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from classifier.errors import ConfigError
-from classifier.features import build_features, frequent_words
+from classifier.model.features import build_features, fit_features, frequent_words
 
 
 def test_word_only_is_one_vectorizer_with_tuple_ngrams():
@@ -59,3 +59,15 @@ def test_frequent_words_of_a_union_come_from_its_word_part():
     features = build_features(word={"max_df": 0.6}, char={"ngram_range": [2, 3]})
     features.fit(TEXTS)
     assert frequent_words(features, TEXTS) == ["the"]
+
+
+@pytest.mark.parametrize(("min_df", "max_df"), [(5, 2), (0.6, 0.5)])
+def test_min_df_above_max_df_is_a_config_error(min_df, max_df):
+    with pytest.raises(ConfigError, match=f"min_df={min_df} is above features.word.max_df"):
+        build_features({"min_df": min_df, "max_df": max_df})
+
+
+def test_min_df_count_above_a_max_df_fraction_of_the_texts_is_a_config_error():
+    features = build_features({"min_df": 3, "max_df": 0.5})
+    with pytest.raises(ConfigError, match="min_df/max_df keep no term on these 4 texts"):
+        fit_features(features, ["oil gas", "oil wheat", "gas wheat", "oil gas wheat"])

@@ -1,4 +1,3 @@
-import json
 import warnings
 
 import joblib
@@ -6,8 +5,9 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from classifier.errors import ModelFileError
-from classifier.persistence import load_model, load_model_uri, manifest_path, save_model
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import load_model, load_model_uri, manifest_path, save_model
+from classifier.model.signing import sign_file
+from classifier.model.tagger import TopicTagger
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +67,7 @@ def test_other_scikit_learn_version_warns_with_both_versions(tmp_path, tagger):
     bundle = joblib.load(path)
     bundle["metadata"]["versions"]["scikit-learn"] = "0.0.1"
     joblib.dump(bundle, path)
-    manifest = json.loads(manifest_path(path).read_text())
-    from classifier.persistence import file_sha256
-
-    manifest["sha256"] = file_sha256(path)
-    manifest_path(path).write_text(json.dumps(manifest))
+    sign_file(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         load_model(path)

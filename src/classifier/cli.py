@@ -1,4 +1,8 @@
-"""Shared behaviour of the command-line entry points: one-line errors, exit code 2."""
+"""Shared behaviour of the command-line entry points: one-line errors, exit code 2.
+
+Only the standard library is imported at module level, so that an entry point can call
+:func:`quiet_interrupts` before its slow imports (Hydra, scikit-learn, pyarrow...).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import TypeVar
-
-from hydra.errors import InstantiationException
 
 from classifier.errors import ClassifierError, Terminated
 
@@ -31,6 +34,31 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _interrupted_hook(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    if not issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    # Every block between the interrupted line and here has already cleaned up; exit
+    # with Ctrl-C's code instead of Python's traceback and death by SIGINT.
+    print("interrupted", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def quiet_interrupts() -> None:
+    """Make a Ctrl-C outside :func:`run_cli` (while the entry point imports its libraries,
+    or while Hydra composes the config) print ``interrupted`` and exit 130, as inside it."""
+    sys.excepthook = _interrupted_hook
+
+
+def _os_error_line(err: OSError) -> str:
+    """``path: reason`` for an OSError no code of the project turned into a clear error."""
+    reason = err.strerror or str(err)
+    return f"{err.filename}: {reason}" if err.filename else reason
+
+
 def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     """Call ``main``; turn user errors into ``error: ...`` on stderr and exit code 2.
 
@@ -38,6 +66,8 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     bad path needs the path, not the stack. SIGTERM unwinds like Ctrl-C, so temporary
     files are removed and the MLflow run is ended KILLED.
     """
+    from hydra.errors import InstantiationException
+
     debug = debug or os.environ.get("HYDRA_FULL_ERROR") == "1"
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
@@ -47,6 +77,13 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
         if debug or found is None:
             raise
         print(f"error: {found}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as err:
+        # The file system refused something (permissions, a full disk...): the user's
+        # problem to fix, so one line naming the file, not a traceback.
+        if debug:
+            raise
+        print(f"error: {_os_error_line(err)}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

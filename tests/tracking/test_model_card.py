@@ -13,9 +13,9 @@ from omegaconf import OmegaConf
 from sklearn.svm import LinearSVC
 
 from classifier.data.corpus import Corpus, Split
-from classifier.evaluation import evaluate
-from classifier.model_card import RunFacts, render, to_html
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import evaluate
+from classifier.model.tagger import TopicTagger
+from classifier.tracking.model_card import RunFacts, render, to_html
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CFG = OmegaConf.create(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omegaconf import OmegaConf
 
-from classifier.naming import (
+from classifier.tracking.naming import (
     JOB_OVERRIDES_TAG,
     describe_overrides,
     is_housekeeping,

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from classifier import plots
-from classifier.evaluation import score_indicators
+from classifier.model.metrics import score_indicators
+from classifier.tracking import plots
 
 SUBJECT = "reuters-linear_svc · LinearSVC"
 

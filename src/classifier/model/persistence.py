@@ -1,0 +1,236 @@
+"""Save and load the model file: one joblib (or skops) file plus a signed manifest.
+
+Unpickling runs code chosen by whoever wrote the file, so a joblib model is loaded only
+after its bytes match the sha256 in the manifest beside it and the manifest's signature
+verifies with the user's key (:mod:`classifier.model.signing`). A skops file runs no code
+of its author; its bytes must match its manifest and its types an allow-list.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+import warnings
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+
+import classifier
+from classifier.atomic import atomic_path, output_errors
+from classifier.errors import ModelFileError
+from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
+from classifier.model.tagger import TopicTagger
+
+# manifest_path and file_sha256 are part of this module's interface (used by tracking and
+# out-of-core training); they live in classifier.model.signing with the manifest code.
+__all__ = [
+    "LoadedModel",
+    "file_sha256",
+    "load_model",
+    "load_model_uri",
+    "manifest_path",
+    "model_file",
+    "save_model",
+    "verify_model_file",
+]
+
+FORMAT = "classifier-model"
+FORMAT_VERSION = 1
+# Model file formats, by suffix. skops stores the same objects without pickle and loads
+# only types from an explicit list: scikit-learn's and NumPy's own, which skops trusts,
+# plus the two classes of this package below.
+SUFFIXES = {"joblib": ".joblib", "skops": ".skops"}
+SKOPS_TRUSTED = [
+    "classifier.model.cleaning.TextCleaner",
+    "classifier.model.tagger.TopicTagger",
+    # The same classes under the module paths that files saved before the subpackages use.
+    "classifier.model.cleaning.TextCleaner",
+    "classifier.model.tagger.TopicTagger",
+]
+# Where the modules that saved models name lived before the package had subpackages: a
+# file records its classes' module paths, so these old paths must still import.
+LEGACY_MODULES = {
+    f"classifier.{name}": f"classifier.model.{name}"
+    for name in ("cleaning", "features", "ngrams", "tagger", "thresholds")
+}
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A fitted tagger and the metadata saved with it."""
+
+    tagger: TopicTagger
+    metadata: dict[str, Any]
+    path: Path
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide whether a pickled model loads and behaves the same."""
+    return {
+        "python": platform.python_version(),
+        "classifier": classifier.__version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def model_summary(tagger: TopicTagger) -> dict[str, Any]:
+    """Labels, thresholds and cleaning settings of a fitted tagger, readable without it."""
+    cleaner = tagger.transformer_.named_steps["clean"]
+    return {
+        "labels": list(tagger.labels_),
+        "multilabel": bool(tagger.multilabel_),
+        "score_kind": tagger.score_kind_,
+        "thresholds": [float(t) for t in tagger.thresholds_],
+        "at_least_one": bool(tagger.at_least_one),
+        "preprocess": cleaner.get_params(),
+    }
+
+
+def model_file(path: str | Path, fmt: str = "joblib") -> Path:
+    """``path`` with the suffix of ``fmt`` (``models/model.joblib`` -> ``models/model.skops``)."""
+    if fmt not in SUFFIXES:
+        raise ModelFileError(f"output.format={fmt!r} is not valid; choose one of {list(SUFFIXES)}")
+    return Path(path).with_suffix(SUFFIXES[fmt])
+
+
+def save_model(
+    tagger: TopicTagger, path: str | Path, metadata: dict[str, Any], fmt: str = "joblib"
+) -> Path:
+    """Write ``tagger`` with its metadata atomically, then its manifest; return the path.
+
+    ``fmt`` is ``joblib`` (pickle) or ``skops``; the path's suffix follows the format.
+    """
+    path = model_file(path, fmt)
+    meta = {
+        **model_summary(tagger),
+        **metadata,
+        "versions": library_versions(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    bundle = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "tagger": tagger,
+        "metadata": meta,
+    }
+    with atomic_path(path) as tmp, output_errors(path):
+        if fmt == "skops":
+            import skops.io
+
+            skops.io.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
+        else:
+            joblib.dump(bundle, tmp, compress=3)
+        digest = file_sha256(tmp)
+    manifest = {
+        "file": path.name,
+        "sha256": digest,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "versions": meta["versions"],
+        "created_at": meta["created_at"],
+    }
+    write_manifest(path, manifest)
+    return path
+
+
+def _alias_legacy_modules() -> None:
+    """Make the pre-subpackage module paths in older model files resolve to today's modules."""
+    for old, new in LEGACY_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
+def _load_skops(path: Path) -> Any:
+    """Load a skops file, refusing any type outside scikit-learn, NumPy and SKOPS_TRUSTED."""
+    import skops.io
+
+    unexpected = sorted(set(skops.io.get_untrusted_types(file=path)) - set(SKOPS_TRUSTED))
+    if unexpected:
+        raise ModelFileError(f"{path}: contains types that are not trusted: {unexpected}")
+    return skops.io.load(path, trusted=SKOPS_TRUSTED)
+
+
+def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
+    """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``).
+
+    Unless ``trust``, the file's bytes must match its manifest, and for joblib (pickle)
+    files the manifest must be signed with the user's key: a forged file is refused before
+    any of it is unpickled. A file that is not one of this project's models is refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: model file not found")
+    if not trust:
+        verify_model_file(path, signed=path.suffix != ".skops")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
+            _alias_legacy_modules()
+            bundle = _load_skops(path) if path.suffix == ".skops" else joblib.load(path)
+    except ModelFileError:
+        raise
+    except Exception as err:
+        kind = "skops" if path.suffix == ".skops" else "joblib"
+        raise ModelFileError(f"{path}: not a readable {kind} model ({type(err).__name__})") from err
+    if not (
+        isinstance(bundle, dict)
+        and bundle.get("format") == FORMAT
+        and isinstance(bundle.get("tagger"), TopicTagger)
+    ):
+        raise ModelFileError(f"{path}: not a model written by classifier (no '{FORMAT}' header)")
+    if bundle.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: model format version {bundle.get('format_version')} is not supported "
+            f"(this classifier reads version {FORMAT_VERSION})"
+        )
+    metadata = bundle.get("metadata", {})
+    trained_with = metadata.get("versions", {}).get("scikit-learn")
+    if trained_with and trained_with != sklearn.__version__:
+        warnings.warn(
+            f"{path}: trained with scikit-learn {trained_with}, loaded with "
+            f"{sklearn.__version__}; predictions may differ",
+            UserWarning,
+            stacklevel=2,
+        )
+    return LoadedModel(bundle["tagger"], metadata, path)
+
+
+def is_mlflow_uri(uri: str) -> bool:
+    """True for ``runs:/...``, ``models:/...`` and other ``scheme:/`` URIs MLflow resolves."""
+    return "://" in uri or uri.startswith(("runs:/", "models:/"))
+
+
+def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
+    """Load from a joblib path, or from an MLflow URI (``runs:/<id>``, ``models:/<name>@alias``).
+
+    From MLflow, the model's artifacts are downloaded and the file inside them is verified
+    like a local one (its manifest must be signed with the user's key): a shared tracking
+    server is writable by many.
+    """
+    if not is_mlflow_uri(uri):
+        return load_model(uri, trust=trust)
+    import mlflow.artifacts
+
+    if uri.startswith("runs:/") and uri.rstrip("/").count("/") == 1:
+        # A bare run URI means the model file every training run logs (with its manifest).
+        uri = uri.rstrip("/") + "/model_file"
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as err:  # MLflow raises several types for a bad URI
+        raise ModelFileError(f"{uri}: cannot download the model ({err})") from err
+    found = (
+        [local]
+        if local.is_file()
+        else sorted(p for suffix in SUFFIXES.values() for p in local.rglob(f"*{suffix}"))
+    )
+    if not found:
+        raise ModelFileError(f"{uri}: no model file (.joblib, .skops) among its artifacts")
+    return load_model(found[0], trust=trust)

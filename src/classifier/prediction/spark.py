@@ -1,0 +1,311 @@
+"""Batch tagging on Spark (``predict.py engine=spark``): same model, same scores, more machines.
+
+The driver loads and verifies the model file once, checks the options and broadcasts the
+fitted tagger; each executor tags Arrow batches with ``mapInPandas`` through the local
+engine's :class:`~classifier.prediction.job.TaggingJob` (thresholds, top_k, explain, OOV rate),
+so labels and scores are those of the local engine. Rows are checked by the local engine's
+:func:`~classifier.data.records.make_record`, so the same rows are rejected for the same
+reasons. Output is a Parquet directory written by Spark.
+
+Atomicity: Spark writes into a temporary directory beside the output (``_tmp-<output>-…``);
+it is renamed to the output name only after every task succeeded, with the Hadoop file
+system API, so the same holds on HDFS or object stores that support rename. Rejects go to
+``<output name>.rejects`` (a Parquet directory of ``id``, ``reason``, ``source``), written
+the same way; there are no line numbers, since Spark reads a file in parallel splits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from classifier.data.records import Reject, Row, make_record
+from classifier.errors import ConfigError, DataError
+from classifier.model.scoring import Scorer
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.job import TaggingJob, ThresholdOverride, make_job
+from classifier.prediction.local import Summary
+
+REJECT_COLUMN = "_reject"
+SOURCE_COLUMN = "_source"
+
+
+def spark_session(master: str | None = None, app_name: str = "classifier-predict") -> Any:
+    """The active SparkSession, or a new one (``master`` null: spark-submit's or local[*])."""
+    try:
+        from pyspark import SparkConf
+        from pyspark.sql import SparkSession
+    except ImportError as err:  # pragma: no cover - the [spark] extra is installed by make
+        raise ConfigError("engine=spark needs PySpark: pip install 'classifier[spark]'") from err
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    effective = master or SparkConf().get("spark.master", None) or "local[*]"
+    if effective.startswith("local") and "PYSPARK_PYTHON" not in os.environ:
+        # Local workers run this interpreter (the one with the package installed), not
+        # whatever python3 is first on PATH; PySpark reads only the environment variable.
+        # On a cluster, spark-submit's settings decide.
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+    return builder.getOrCreate()
+
+
+def _output_schema(job: TaggingJob) -> str:
+    """The columns of the local engine's Parquet output, then the reject bookkeeping."""
+    scores = ", ".join(f"`{name}` float" for name in job.score_columns)
+    extra = (", oov_rate float" if job.oov else "") + (", explain string" if job.explain else "")
+    return (
+        f"id string, labels array<string>, {scores}{extra}, "
+        f"{REJECT_COLUMN} string, {SOURCE_COLUMN} string"
+    )
+
+
+def _parse(kind: str, frame: pd.DataFrame, fields: Sequence[str], id_field: str | None) -> list:
+    """Rows or Rejects of one batch, checked exactly as the local engine checks them."""
+    out: list[Row | Reject | tuple[Reject, str]] = []
+    if kind == "jsonl":
+        for raw in frame["value"].tolist():
+            if raw is None or not raw.strip():
+                out.append((Reject(0, None, "blank line"), ""))
+                continue
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as err:
+                reason = f"malformed JSON ({err.msg} at column {err.colno})"
+                out.append((Reject(0, None, reason), raw[:200]))
+                continue
+            out.append(make_record(0, obj, fields, id_field))
+    else:
+        for obj in frame.to_dict("records"):
+            out.append(make_record(0, {k: _plain(v) for k, v in obj.items()}, fields, id_field))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """pandas' missing values as None, as pyarrow's ``to_pylist`` gives them locally."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def tag_batches(
+    batches: Iterator[pd.DataFrame], job: TaggingJob, kind: str
+) -> Iterator[pd.DataFrame]:
+    """Tag pandas batches (the ``mapInPandas`` function): one output row per input row,
+    with ``_reject`` set (and no labels) for rows that cannot be tagged."""
+    for frame in batches:
+        items = _parse(kind, frame, job.text_fields, job.id_field)
+        rows = [(i, it) for i, it in enumerate(items) if isinstance(it, Row)]
+        n = len(items)
+        scores = np.zeros((n, len(job.score_columns)), dtype=np.float32)
+        oov = np.zeros(n, dtype=np.float32)
+        explained: list[str | None] = [None] * n
+        labels: list[list[str] | None] = [None] * n
+        ids: list[str | None] = [None] * n
+        reasons: list[str | None] = [None] * n
+        sources: list[str | None] = [None] * n
+        if rows:
+            tagged = job.tag([r.text for _, r in rows])
+            where = [i for i, _ in rows]
+            for k, (i, row) in enumerate(rows):
+                ids[i], labels[i] = row.id, tagged.labels[k]
+                if tagged.explained is not None:
+                    explained[i] = json.dumps(tagged.explained[k], ensure_ascii=False)
+            # Rounded as the local engine rounds before writing float32 Parquet columns.
+            scores[where] = np.round(tagged.scores, 6).astype(np.float32)
+            if tagged.oov is not None:
+                oov[where] = tagged.oov
+        for i, item in enumerate(items):
+            if isinstance(item, Row):
+                continue
+            if isinstance(item, Reject):
+                reject = item
+            else:  # a malformed line: (Reject, its text)
+                reject, sources[i] = item
+            ids[i] = None if reject.id is None or reject.id.startswith("line-") else reject.id
+            reasons[i] = reject.reason
+        out = pd.DataFrame({"id": ids, "labels": labels})
+        for j, name in enumerate(job.score_columns):
+            out[name] = scores[:, j]
+        if job.oov:
+            out["oov_rate"] = oov
+        if job.explain:
+            out["explain"] = explained
+        out[REJECT_COLUMN] = reasons
+        out[SOURCE_COLUMN] = sources
+        yield out
+
+
+# The job of the current run in this Python worker: Spark reuses workers across tasks, and
+# building the scorer (stacking the coefficients) once per worker, not per partition, saves
+# seconds per task with a large model.
+_EXECUTOR_JOB: dict[str, TaggingJob] = {}
+
+
+def _executor_job(run_key: str, model: Any, options: tuple) -> TaggingJob:
+    """The run's :class:`TaggingJob` in this worker, built from the broadcast tagger once."""
+    job = _EXECUTOR_JOB.get(run_key)
+    if job is None:
+        text_fields, id_field, thresholds, top_k, explain, oov = options
+        job = TaggingJob(
+            Scorer(model.value), "parquet", text_fields, id_field, thresholds, top_k, explain, oov
+        )
+        _EXECUTOR_JOB.clear()  # one model at a time
+        _EXECUTOR_JOB[run_key] = job
+    return job
+
+
+def _read(spark: Any, path: str, kind: str, text_fields: Sequence[str], id_field: str | None):
+    if kind == "jsonl":
+        # Lines as text: JSON is parsed in Python by the local engine's checks, so a bad
+        # line becomes a reject with the same reason instead of a Spark-specific null row.
+        return spark.read.text(path)
+    frame = spark.read.parquet(path)
+    if not any(f in frame.columns for f in text_fields):
+        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {frame.columns}")
+    wanted = [c for c in [*text_fields, id_field] if c and c in frame.columns]
+    return frame.select(*wanted)
+
+
+def _hadoop_fs(spark: Any, path: str) -> tuple[Any, Any]:
+    jvm = spark.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    return hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), hpath
+
+
+def _write_atomic(spark: Any, frame: Any, path: str) -> None:
+    """Write ``frame`` as Parquet under a temporary name, then rename it to ``path``."""
+    parent = str(PurePosixPath(path).parent)
+    tmp = f"{parent}/_tmp-{PurePosixPath(path).name}-{uuid.uuid4().hex[:8]}"
+    fs, target = _hadoop_fs(spark, path)
+    _, staging = _hadoop_fs(spark, tmp)
+    try:
+        frame.write.mode("errorifexists").parquet(tmp)
+        if fs.exists(target):
+            fs.delete(target, True)
+        if not fs.rename(staging, target):
+            raise DataError(f"{path}: cannot rename the finished output into place")
+    finally:
+        if fs.exists(staging):
+            fs.delete(staging, True)
+
+
+def rejects_dir(output: str) -> str:
+    """``out.parquet`` -> ``out.rejects``, beside the output."""
+    p = PurePosixPath(output)
+    return str(p.with_name(f"{p.name.split('.')[0]}.rejects"))
+
+
+def predict_spark(
+    tagger: TopicTagger,
+    input_path: str,
+    output_path: str,
+    text_fields: Sequence[str] = ("title", "body"),
+    id_field: str | None = "id",
+    batch_size: int = 4096,
+    on_error: str = "reject",
+    rejects_path: str | None = None,
+    top_k: int | None = None,
+    threshold: ThresholdOverride = None,
+    explain: int = 0,
+    oov: bool = True,
+    oov_warning: float = 0.2,
+    master: str | None = None,
+    app_name: str = "classifier-predict",
+    **local_only: Any,
+) -> Summary:
+    """Tag ``input_path`` (JSONL or Parquet) on Spark into the Parquet directory ``output_path``.
+
+    The options are those of :func:`~classifier.prediction.local.predict_file`; ``n_jobs``,
+    ``workers`` and ``progress`` (``local_only``) are ignored: Spark's executors and its
+    console progress bar take their place.
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    unknown = sorted(set(local_only) - {"n_jobs", "workers", "progress"})
+    if unknown:
+        raise ConfigError(f"engine=spark: unknown option(s) {unknown}")
+    kind = _input_kind(input_path)
+    if "://" not in input_path and not Path(input_path).exists():
+        raise DataError(f"{input_path}: input file not found")
+    if not output_path.lower().rstrip("/").endswith(".parquet"):
+        raise DataError(f"{output_path}: engine=spark writes Parquet; name the output *.parquet")
+    # Checked on the driver, so a bad option fails before Spark starts any task.
+    job = make_job(
+        tagger,
+        "parquet",
+        text_fields,
+        id_field,
+        batch_size,
+        on_error,
+        top_k,
+        threshold,
+        explain,
+        oov,
+    )
+    spark = spark_session(master, app_name)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
+    frame = _read(spark, input_path, kind, text_fields, id_field)
+    model = spark.sparkContext.broadcast(tagger)
+    options = (text_fields, id_field, job.thresholds, top_k, explain, oov)
+    run_key = uuid.uuid4().hex
+
+    def tag(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        yield from tag_batches(batches, _executor_job(run_key, model, options), kind)
+
+    scored = frame.mapInPandas(tag, _output_schema(job))
+    # Output and rejects are two writes of one scoring pass: keep it rather than tag twice.
+    scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        ok = F.col(REJECT_COLUMN).isNull().alias("ok")
+        aggregates = [F.count(F.lit(1)).alias("count")]
+        if job.oov:
+            aggregates.append(F.sum("oov_rate").alias("oov_sum"))
+        counts = scored.groupBy(ok).agg(*aggregates).collect()
+        by_ok = {row["ok"]: row for row in counts}
+        summary = Summary(read=sum(row["count"] for row in counts))
+        summary.tagged = by_ok[True]["count"] if True in by_ok else 0
+        summary.rejected = by_ok[False]["count"] if False in by_ok else 0
+        rejects_path = rejects_path or rejects_dir(output_path)
+        bad = scored.where(F.col(REJECT_COLUMN).isNotNull())
+        if summary.rejected and on_error == "fail":
+            first = bad.first()
+            raise DataError(f"{input_path}: row id={first['id']}: {first[REJECT_COLUMN]}")
+        good = scored.where(F.col(REJECT_COLUMN).isNull()).drop(REJECT_COLUMN, SOURCE_COLUMN)
+        _write_atomic(spark, good, output_path)
+        summary.output = output_path
+        if summary.rejected:
+            rejects = bad.select(
+                "id",
+                F.col(REJECT_COLUMN).alias("reason"),
+                F.col(SOURCE_COLUMN).alias("source"),
+            )
+            _write_atomic(spark, rejects, rejects_path)
+            summary.rejects = rejects_path
+        label_rows = good.select(F.explode("labels").alias("label")).groupBy("label").count()
+        found = {row["label"]: row["count"] for row in label_rows.collect()}
+        summary.label_counts = {name: int(found.get(name, 0)) for name in tagger.labels_}
+        if job.oov and summary.tagged:
+            summary.set_oov_mean(by_ok[True]["oov_sum"] / summary.tagged, oov_warning)
+    finally:
+        scored.unpersist()
+        model.destroy()
+    return summary
+
+
+def _input_kind(path: str) -> str:
+    """``jsonl`` or ``parquet`` from the name (a Parquet input may be a directory)."""
+    name = path.lower().rstrip("/").removesuffix(".gz")
+    if name.endswith((".jsonl", ".json", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".parquet"):
+        return "parquet"
+    raise DataError(f"{path}: engine=spark reads .jsonl or .parquet input")
