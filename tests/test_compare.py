@@ -114,7 +114,7 @@ def test_plot_names_params_keeps_the_whole_axis_and_shows_missing_values_one_way
     figure = compare.plot(comparison)
     ax = figure.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[-1] == "b (LinearSVC, C=1.0)"  # best at the top
+    assert labels[0] == "b (LinearSVC, C=1.0)"  # the best run, drawn at the top
     assert "lone (ComplementNB, C=-)" in labels
     assert ax.get_xlim() == (0.0, 1.0)
     assert {t.get_text() for t in ax.texts} >= {"0.9000", "0.8000"}
