@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from omegaconf import DictConfig
 
 from classifier.model.metrics import evaluate
-from classifier.tracking import model_card
 from classifier.tracking import runs as tracking
 from classifier.training.checks import check_corpus
 from classifier.training.crossval import cross_validate
@@ -54,16 +53,8 @@ class MemoryTrainer(Trainer):
                 evaluation.metrics["macro_f1"],
                 train_seconds,
             )
-            card = model_card.render(
-                cfg,
-                corpus,
-                {k.removeprefix("cv_"): v for k, v in record.cv_metrics.items()},
-                evaluation,
-                record.run_id,
-                record.digest,
-                tracking.PLOTS,
-            )
-            return record.save(tagger, evaluation, corpus.test.texts[:2], card=card)
+            tracking.log_model_card(cfg, corpus, record.cv_metrics, evaluation, tagger)
+            return record.save(tagger, evaluation, corpus.test.texts[:2])
 
     @staticmethod
     def _cross_validate(cfg: DictConfig, tagger, split, record: RunRecord) -> None:

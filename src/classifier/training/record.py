@@ -2,8 +2,8 @@
 
 :func:`record_run` opens the run (tracking store, tags, resolved config); the trainer then
 logs what it has through the :class:`RunRecord` it gets (data checks, CV scores, test
-scores) and ends with :meth:`RunRecord.save`, which writes the model file, logs the model
-card and the model, registers it if asked, and returns the :class:`TrainResult`.
+scores, the model card) and ends with :meth:`RunRecord.save`, which writes the model file,
+logs the model, registers it if asked, and returns the :class:`TrainResult`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from classifier.data.corpus import Corpus
 from classifier.model.metrics import Evaluation
 from classifier.model.persistence import library_versions, save_model
 from classifier.model.tagger import TopicTagger
+from classifier.tracking import naming
 from classifier.tracking import runs as tracking
 from classifier.training.checks import DataReport
 
@@ -112,10 +113,9 @@ class RunRecord:
         evaluation: Evaluation,
         examples: list[str],
         metadata: Mapping[str, Any] | None = None,
-        card: str | None = None,
     ) -> TrainResult:
-        """Write the model file (with ``metadata``), log the model card and the model,
-        register it if the config asks; ``examples`` are the logged model's input example."""
+        """Write the model file (with ``metadata``), log the model and register it if the
+        config asks; ``examples`` are the logged model's input example."""
         model_path = save_model(
             tagger,
             self.cfg.output.model_path,
@@ -129,8 +129,6 @@ class RunRecord:
             },
             fmt=self.cfg.output.format,
         )
-        if card is not None:
-            tracking.log_model_card(card)
         model_uri, version = publish_model(self.cfg, tagger, model_path, examples)
         log.info("model written to %s (MLflow run %s)", model_path, self.run_id)
         return TrainResult(
@@ -146,6 +144,6 @@ def record_run(
     commit, plus ``tags``) and its resolved config; it ends FINISHED, FAILED or KILLED."""
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     run_tags, commit = describe_run(digest, data_name, tags)
-    with tracking.run(cfg.get("run_name"), run_tags) as active:
+    with tracking.run(naming.run_name(cfg, run_tags), run_tags) as active:
         tracking.log_config(cfg)
         yield RunRecord(cfg, active.info.run_id, data_name, digest, commit)
