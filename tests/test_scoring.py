@@ -1,4 +1,5 @@
-"""The fast scorer gives the scikit-learn pipeline's features and scores."""
+"""The fast scorer gives the scikit-learn pipeline's features (to 1e-9), its scores (to 1e-5:
+the product uses float32 coefficients) and its labels (except within 1e-5 of a threshold)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.cleaning import TextCleaner
 from classifier.features import build_features
-from classifier.scoring import Scorer
+from classifier.scoring import Scorer, near_threshold
 from classifier.tagger import TopicTagger
 from tests.helpers import TOPIC_WORDS
 
@@ -75,6 +76,22 @@ def varied_texts(n: int, seed: int) -> tuple[list[str], list[list[str]]]:
     return texts, labels
 
 
+# Float32 coefficients: scores within this of the float64 pipeline's; a label may differ
+# only where the pipeline's score lies within it of the label's threshold.
+SCORE_TOL = 1e-5
+
+
+def assert_scores_and_labels_match(tagger, scores, texts) -> int:
+    """Scores to SCORE_TOL and labels equal to the float64 pipeline's, except where a label
+    is near its threshold; returns the number of such near-threshold cells."""
+    expected = tagger.decision_function(texts)
+    np.testing.assert_allclose(scores, expected, rtol=0, atol=SCORE_TOL)
+    near = near_threshold(tagger, expected, SCORE_TOL)
+    differ = tagger.indicator_from_scores(scores) != tagger.indicator_from_scores(expected)
+    assert not (differ & ~near).any(), "labels differ away from any threshold"
+    return int(near.sum())
+
+
 TRAIN, LABELS = varied_texts(400, seed=1)
 UNSEEN, _ = varied_texts(600, seed=2)
 UNSEEN += ["", "   ", "a b c", "4.5 12,400", "東京 株式", "totally unknown words here"]
@@ -118,9 +135,7 @@ def test_fast_features_and_scores_equal_the_pipeline(case):
     expected = tagger.transform_features(UNSEEN)
     assert X.shape == expected.shape
     assert abs(X - expected).max() <= 1e-9
-    np.testing.assert_allclose(
-        scorer.scores(X), tagger.decision_function(UNSEEN), rtol=0, atol=1e-9
-    )
+    assert_scores_and_labels_match(tagger, scorer.scores(X), UNSEEN)
     assert oov.shape == (len(UNSEEN),) and ((oov >= 0) & (oov <= 1)).all()
 
 
@@ -139,9 +154,21 @@ def test_stacked_scores_equal_the_model_for_other_classifiers(classifier, labels
     scorer = Scorer(tagger)
     assert scorer.linear == (not isinstance(classifier, ComplementNB))
     X, _ = scorer.transform(UNSEEN)
-    np.testing.assert_allclose(
-        scorer.scores(X), tagger.decision_function(UNSEEN), rtol=0, atol=1e-9
-    )
+    assert_scores_and_labels_match(tagger, scorer.scores(X), UNSEEN)
+
+
+def test_the_scorer_keeps_a_compact_copy_and_leaves_the_model_as_it_was():
+    tagger = fit({"word": WORD})
+    estimators = tagger.model_.estimators_
+    before = [e.coef_ for e in estimators]
+    copies = [e.coef_.copy() for e in estimators]
+    scorer = Scorer(tagger)
+    assert scorer.coef.dtype == np.float32 and scorer.coef.flags.c_contiguous
+    assert scorer.coef.shape == (len(scorer._word.vocabulary_), len(scorer.labels))
+    for estimator, original, copy in zip(estimators, before, copies, strict=True):
+        assert estimator.coef_ is original and estimator.coef_.dtype == np.float64
+        np.testing.assert_array_equal(estimator.coef_, copy)
+        assert not np.shares_memory(estimator.coef_, scorer.coef)
 
 
 def test_oov_rate_is_the_share_of_unknown_word_tokens():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable
 from typing import Literal
@@ -36,25 +35,35 @@ _DIGIT_MODES = ("keep", "replace", "remove")
 _PUNCT_MODES = ("keep", "space")
 
 
-@functools.cache
-def _punctuation_table() -> dict[int, str]:
+class _PunctuationTable(dict):
     """``str.translate`` table: punctuation, symbols, control and format characters -> space.
 
-    Built once from the Unicode database, on first use rather than at import (it takes
-    about half a second, which a prediction of ASCII-only articles never needs).
-    ``translate`` runs in C, several times faster than a regular expression over the same
-    text. Combining marks (accents, vowel signs) are parts of words and stay; "_" counts
-    as punctuation, since TF-IDF's token pattern would otherwise keep it inside a token.
+    Filled from the Unicode database one character at a time, the first time a text holds
+    it (building it whole takes over a second, which a prediction run would pay as soon as
+    one article is not ASCII); other characters map to themselves. ``translate`` runs in
+    C, several times faster than a regular expression over the same text. Combining marks
+    (accents, vowel signs) are parts of words and stay; "_" counts as punctuation, since
+    TF-IDF's token pattern would otherwise keep it inside a token.
     """
-    table = {
-        code: " "
-        for code in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(code))[0] in "PS"
-        or unicodedata.category(chr(code)) in ("Cc", "Cf")
-    }
-    table[ord(_POINT)] = "."
-    table[ord(_COMMA)] = ","
-    return table
+
+    def __init__(self) -> None:
+        super().__init__()
+        for code in range(128):
+            self.__missing__(code)
+        self[ord(_POINT)] = "."
+        self[ord(_COMMA)] = ","
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        category = unicodedata.category(char)
+        value = " " if category[0] in "PS" or category in ("Cc", "Cf") else char
+        self[code] = value
+        return value
+
+
+@functools.cache
+def _punctuation_table() -> _PunctuationTable:
+    return _PunctuationTable()
 
 
 def clean_text(

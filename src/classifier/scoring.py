@@ -9,9 +9,18 @@ unigrams and bigrams of a whole batch at once (:class:`~classifier.ngrams.WordNg
 other n-gram ranges: one regular expression ``findall`` per text and one dictionary lookup
 per n-gram), builds the sparse matrix once, applies the fitted idf weights and norm with
 the same formulas as :class:`~sklearn.feature_extraction.text.TfidfTransformer`, and
-scores all labels with one stacked coefficient matrix. The results equal the scikit-learn
-pipeline's (tests/test_scoring.py checks this to 1e-9). Feature set-ups the fast path does
-not cover (character n-grams, custom analyzers) use the fitted pipeline unchanged.
+scores all labels with one stacked coefficient matrix. The features equal the
+scikit-learn pipeline's (tests/test_scoring.py checks this to 1e-9). Feature set-ups the
+fast path does not cover (character n-grams, custom analyzers) use the fitted pipeline
+unchanged.
+
+The product: the features are built column by column (CSC) and the coefficients are held
+as a float32 copy laid out feature-major, ``(n_features, n_labels)``, made when the scorer
+is built (the model file and its estimators keep their float64 ``coef_``). SciPy's CSC
+product then reads each feature's row of coefficients once per batch, in feature order,
+instead of once per article at random: about four times faster than the float64 CSR
+product. Scores move from the float64 pipeline's by about 1e-6 (tests check 1e-5); a
+label can only change where a score lies that close to its threshold.
 """
 
 from __future__ import annotations
@@ -23,7 +32,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.preprocessing import normalize
 
 from classifier.cleaning import TextCleaner
 from classifier.features import WORD_TOKEN_PATTERN, word_vectorizer
@@ -53,11 +61,11 @@ def _fast_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:
 
 
 def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None:
-    """Coefficients ``(n_features, n_labels)`` and intercepts giving the tagger's scores with
-    one matrix product, or None for models that are not linear decision functions.
+    """Float32 coefficients ``(n_features, n_labels)`` (C order: each feature's labels are
+    contiguous) and float64 intercepts giving the tagger's scores with one matrix product,
+    or None for models that are not linear decision functions.
 
-    For one-vs-rest, each estimator's ``coef_`` becomes a view of its column of the stacked
-    matrix (same values), so the coefficients are held once, not twice.
+    A copy: the tagger's estimators keep their own float64 ``coef_``.
     """
     if tagger.score_kind_ != "decision":
         return None
@@ -68,12 +76,12 @@ def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None
             return None  # e.g. a constant predictor for a label always present
         if len(parts) != len(tagger.labels_) or len(parts) == 1:
             return None
-        coef = np.empty((np.asarray(parts[0].coef_).size, len(parts)), dtype=np.float64)
+        # Labels-major first (one contiguous row per estimator), then one transposing copy.
+        rows = np.empty((len(parts), np.asarray(parts[0].coef_).size), dtype=np.float32)
         for j, estimator in enumerate(parts):
-            coef[:, j] = np.ravel(_dense(estimator.coef_))
-            estimator.coef_ = coef[:, j][np.newaxis, :]
+            rows[j] = np.ravel(_dense(estimator.coef_))
         intercept = np.concatenate([np.ravel(e.intercept_) for e in parts])
-        return coef, intercept.astype(np.float64)
+        return np.ascontiguousarray(rows.T), intercept.astype(np.float64)
     if hasattr(model, "coef_") and hasattr(model, "intercept_"):
         coef = np.asarray(_dense(model.coef_))
         intercept = np.ravel(model.intercept_)
@@ -81,28 +89,56 @@ def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
         if coef.shape[0] != len(tagger.labels_):
             return None
-        return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.astype(np.float64)
+        return np.ascontiguousarray(coef.T, dtype=np.float32), intercept.astype(np.float64)
     return None
 
 
 def _count_matrix(
     rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], dtype
-) -> sp.csr_matrix:
-    """CSR matrix counting each ``(row, col)`` pair, indices sorted as scikit-learn's.
+) -> sp.csc_matrix:
+    """CSC matrix counting each ``(row, col)`` pair, row indices sorted in each column.
 
-    One sort of the combined ``row * n_cols + col`` keys: faster than building a COO
-    matrix and summing its duplicates row by row.
+    One sort of the combined ``col * n_rows + row`` keys: faster than building a COO
+    matrix and summing its duplicates.
     """
     n_rows, n_cols = shape
-    keys, counts = np.unique(rows * n_cols + cols, return_counts=True)
-    key_rows = keys // n_cols
-    indptr = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.bincount(key_rows, minlength=n_rows), out=indptr[1:])
-    return sp.csr_matrix((counts.astype(dtype), keys - key_rows * n_cols, indptr), shape=shape)
+    keys, counts = np.unique(cols * n_rows + rows, return_counts=True)
+    key_cols = keys // n_rows
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key_cols, minlength=n_cols), out=indptr[1:])
+    return sp.csc_matrix((counts.astype(dtype), keys - key_cols * n_rows, indptr), shape=shape)
+
+
+def _normalize_rows(X: sp.csc_matrix, norm: str) -> None:
+    """Divide each row of ``X`` in place by its l1 or l2 norm, as
+    :func:`sklearn.preprocessing.normalize` does (rows of zeros stay zero)."""
+    values = np.abs(X.data) if norm == "l1" else X.data * X.data
+    norms = np.bincount(X.indices, weights=values, minlength=X.shape[0]).astype(np.float64)
+    if norm == "l2":
+        np.sqrt(norms, out=norms)
+    norms[norms == 0.0] = 1.0
+    X.data /= norms[X.indices]
 
 
 def _dense(matrix):
     return matrix.toarray() if sp.issparse(matrix) else matrix
+
+
+def near_threshold(tagger: TopicTagger, scores: np.ndarray, tol: float) -> np.ndarray:
+    """Cells of ``scores`` whose predicted label may flip when the scores move by up to
+    ``tol``: a score within ``tol`` of its threshold or, where the best label is picked
+    (single-label models; multi-label rows with no label over its threshold and
+    ``at_least_one``), a best score within ``2 tol`` of the second best."""
+    if tagger.multilabel_:
+        margin = scores - np.asarray(tagger.thresholds_)
+        near = np.abs(margin) <= tol
+        picked = (margin.max(axis=1) < tol) & bool(tagger.at_least_one)
+    else:
+        margin, near = scores, np.zeros(scores.shape, dtype=bool)
+        picked = np.ones(len(scores), dtype=bool)
+    best_two = np.sort(margin, axis=1)[:, -2:]
+    tie = picked & (best_two[:, -1] - best_two[:, 0] <= 2 * tol)
+    return near | tie[:, None]
 
 
 class Scorer:
@@ -138,7 +174,7 @@ class Scorer:
 
     # ------------------------------------------------------------ features
 
-    def transform(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray | None]:
+    def transform(self, texts: Sequence[str]) -> tuple[sp.spmatrix, np.ndarray | None]:
         """The feature matrix of ``texts`` and each text's out-of-vocabulary rate (the share
         of its word tokens that are not in the vocabulary; None without a word vocabulary)."""
         if not self.fast:
@@ -157,9 +193,9 @@ class Scorer:
             np.log(X.data, X.data)
             X.data += 1.0
         if vec.use_idf:
-            X.data *= vec.idf_[X.indices]
+            X.data *= np.repeat(vec.idf_, np.diff(X.indptr))
         if vec.norm is not None:
-            X = normalize(X, norm=vec.norm, copy=False)
+            _normalize_rows(X, vec.norm)
         return X, oov
 
     def _tokens(self, text: str) -> list[str]:
@@ -241,7 +277,8 @@ class Scorer:
         """Per-label scores ``(n_texts, n_labels)``, as ``TopicTagger.decision_function``."""
         if not self.linear:
             return self.tagger.scores_from_features(X)
-        return np.asarray(X @ self.coef) + self.intercept
+        product = sp.csc_matrix(X, dtype=np.float32) @ self.coef
+        return np.add(product, self.intercept, dtype=np.float64)
 
     def explain(self, X, indicator: np.ndarray, k: int) -> list[dict[str, list]]:
         """For each text, its predicted labels' ``k`` terms with the largest contribution
