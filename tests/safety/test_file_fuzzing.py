@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -138,3 +139,41 @@ def test_any_folder_of_txt_files_is_tagged_or_rejected(tmp_path_factory, small_t
     for stem, data in entries.items():
         (articles / f"{stem}.txt").write_bytes(data)
     outcome(small_tagger, articles, folder)
+
+
+def hostile_inputs(folder: Path) -> list[Path]:
+    """One file per kind of breakage, for the command-line check below."""
+    rows = "".join(json.dumps({"id": i, "title": "oil gas"}) + "\n" for i in range(300))
+    made = {
+        "cut.jsonl.gz": gzip.compress(rows.encode())[:300],
+        "noise.jsonl": bytes(range(256)) * 4,
+        "noise.parquet": b"PAR1" + bytes(range(256)) + b"PAR1",
+        "excel.csv": b"\xef\xbb\xbfid;title\r\n1;oil gas\r\n2;caf\xe9\r\n3;\"open quote\r\n",
+        "utf16.csv": "id,title\r\n1,oil\r\n".encode("utf-16"),
+        "mixed.jsonl": b'{"title": "oil"}\r\n\n{"title": "gas"}\r{"title": 1}\n\x00\n',
+    }
+    paths = []
+    for name, data in made.items():
+        (folder / name).write_bytes(data)
+        paths.append(folder / name)
+    articles = folder / "articles"
+    articles.mkdir()
+    (articles / "good.txt").write_text("oil gas pipeline")
+    os.mkfifo(articles / "pipe.txt")
+    (articles / "device.txt").symlink_to("/dev/zero")
+    return [*paths, articles]
+
+
+def test_predict_py_on_hostile_files_exits_0_or_2_with_one_line(tmp_path, predict_cli):
+    for source in hostile_inputs(tmp_path):
+        before = hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None
+        result = predict_cli(f"input={source}", f"output={tmp_path / 'out.jsonl'}", timeout=120)
+        assert result.returncode in (0, 2), (source.name, result.stderr)
+        assert "Traceback" not in result.stderr, (source.name, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        if result.returncode == 2:
+            assert len(lines) == 1 and lines[0].startswith(f"error: {source}"), lines
+        else:
+            assert any(" read, " in line for line in lines), lines
+        if before is not None:
+            assert hashlib.sha256(source.read_bytes()).hexdigest() == before
