@@ -14,7 +14,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.cli import run_cli
-from classifier.prediction import run_prediction
+from classifier.prediction.engines import run_prediction
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="predict")

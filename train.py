@@ -14,8 +14,8 @@ import hydra
 from omegaconf import DictConfig
 
 from classifier.cli import check_choices, run_cli
-from classifier.sweep import run_job
-from classifier.training import optimized_value, train
+from classifier.training.sweep import run_job
+from classifier.training.trainer import optimized_value, train
 
 CONF_DIR = Path(__file__).parent / "conf"
 

@@ -19,7 +19,7 @@
 3. For reference, on one core and in memory (no reading or writing), the scoring rate of
    the first ``--reference-docs`` articles with the fitted scikit-learn pipeline itself
    (``TfidfVectorizer.transform`` and the one-vs-rest ``decision_function``) and with the
-   fast path predict.py uses (``classifier.scoring.Scorer``, same scores to 1e-9).
+   fast path predict.py uses (``classifier.model.scoring.Scorer``, same scores to 1e-9).
 4. Peak memory: the summed resident set size (VmRSS from /proc) of the timed process and
    all its descendants, sampled every 50 ms. With ``--workers processes``, worker
    processes forked from predict.py share the model's pages, which RSS counts once per
@@ -160,8 +160,8 @@ def timed_process(command: list[str]) -> tuple[float, float, float]:
 def one_core_rates(model_path: Path, source: Path, docs: int) -> dict[str, float]:
     """Articles per second on one core, in memory, of the scikit-learn pipeline and of
     predict.py's scorer, on the first ``docs`` articles of ``source``."""
-    from classifier.persistence import load_model
-    from classifier.scoring import Scorer
+    from classifier.model.persistence import load_model
+    from classifier.model.scoring import Scorer
 
     tagger = load_model(model_path).tagger
     texts = []

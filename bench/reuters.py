@@ -26,10 +26,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from classifier.cleaning import clean_text
 from classifier.data.corpus import Corpus
 from classifier.data.fetch import fetch_reuters21578
-from classifier.training import build_tagger, load_corpus
+from classifier.model.cleaning import clean_text
+from classifier.training.trainer import build_tagger, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,11 +4,11 @@ local engine on the same file, in one run.
     python bench/scale.py                        # 250k, 500k, 1M, 2M training; 1M scored
     python bench/scale.py --sizes 2000 4000 --score-docs 5000 --out /tmp/scale.json
 
-(a) ``features=hashing model=sgd`` training (classifier.outofcore) on generated labelled
+(a) ``features=hashing model=sgd`` training (classifier.training.streaming) on generated labelled
 articles, each size in its own process so its peak RSS is its own; targets: peak RSS at
 most 2 GB and time growing linearly. (b) the same 1M-article JSONL file tagged by the local
-engine (classifier.prediction, one process) and by Spark in local[2] mode
-(classifier.spark); both throughputs and Spark's time over the local engine's.
+engine (classifier.prediction.local, one process) and by Spark in local[2] mode
+(classifier.prediction.spark); both throughputs and Spark's time over the local engine's.
 
 Articles are generated from sentences of the bundled demo corpus (CC0, data/demo): each
 gets one or two topics and two to four sentences of single-topic demo articles per topic.
@@ -75,9 +75,9 @@ def train_one(path: str, chunk_size: int) -> dict:
     """Child process: one out-of-core fit of ``path``; its own time and peak RSS."""
     from sklearn.linear_model import SGDClassifier
 
-    from classifier.features import build_hashing
-    from classifier.outofcore import fit_streaming, read_chunks
-    from classifier.tagger import TopicTagger
+    from classifier.model.features import build_hashing
+    from classifier.model.tagger import TopicTagger
+    from classifier.training.streaming import fit_streaming, read_chunks
 
     labels = sorted(sentence_pool())
     tagger = TopicTagger(
@@ -118,9 +118,9 @@ def bench_scoring(work: Path, n: int) -> dict:
     """Tag one file with the local engine and with Spark local[2]; same model, same file."""
     from sklearn.svm import LinearSVC
 
-    from classifier.prediction import predict_file
-    from classifier.spark import predict_spark, spark_session
-    from classifier.tagger import TopicTagger
+    from classifier.model.tagger import TopicTagger
+    from classifier.prediction.local import predict_file
+    from classifier.prediction.spark import predict_spark, spark_session
 
     source = ensure(work / f"score_{n}.jsonl", n, seed=1)
     fit_path = ensure(work / "fit_20000.jsonl", 20000, seed=2)

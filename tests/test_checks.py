@@ -1,5 +1,5 @@
-from classifier.checks import check_corpus
 from classifier.data.corpus import Corpus, Split
+from classifier.training.checks import check_corpus
 
 
 def corpus(train, test):

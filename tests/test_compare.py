@@ -6,7 +6,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from classifier import compare
+from classifier.tracking import compare
 
 EXPERIMENT = "compare"
 

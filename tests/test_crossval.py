@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.crossval import check_metric, cross_validate, fold_indices
 from classifier.data.corpus import Split
 from classifier.errors import ConfigError
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
+from classifier.training.crossval import check_metric, cross_validate, fold_indices
 
 
 def test_folds_partition_the_data_and_keep_rare_labels_in_every_fold(synthetic):

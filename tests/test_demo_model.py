@@ -5,7 +5,7 @@ import json
 import pytest
 from hydra import compose, initialize_config_dir
 
-from classifier.training import build_tagger, load_corpus
+from classifier.training.trainer import build_tagger, load_corpus
 
 
 @pytest.fixture(scope="module")

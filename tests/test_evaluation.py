@@ -3,9 +3,9 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from classifier.data.corpus import Split
-from classifier.evaluation import evaluate, score_indicators
-from classifier.plots import confusion, per_label_f1
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import evaluate, score_indicators
+from classifier.model.tagger import TopicTagger
+from classifier.tracking.plots import confusion, per_label_f1
 
 
 def test_multilabel_metrics_match_hand_counts():

@@ -3,7 +3,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 from classifier.errors import ConfigError
-from classifier.features import build_features, fit_features, frequent_words
+from classifier.model.features import build_features, fit_features, frequent_words
 
 
 def test_word_only_is_one_vectorizer_with_tuple_ngrams():

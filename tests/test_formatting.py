@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from classifier.formatting import fixed_point_rows
+from classifier.prediction.formatting import fixed_point_rows
 
 KEYS = [b', "score_a": ', b', "score_b": ', b","]
 

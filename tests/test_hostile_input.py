@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.svm import LinearSVC
 
-from classifier.cleaning import clean_text
 from classifier.data.loaders import load_files
 from classifier.errors import DataError
-from classifier.prediction import predict_file
-from classifier.tagger import TopicTagger
+from classifier.model.cleaning import clean_text
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.local import predict_file
 from tests.helpers import make_articles
 
 json_values = st.recursive(

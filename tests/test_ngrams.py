@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.cleaning import TextCleaner
-from classifier.ngrams import WordNgrams, packed_key
+from classifier.model.cleaning import TextCleaner
+from classifier.model.ngrams import WordNgrams, packed_key
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 CLEANER = TextCleaner()

@@ -13,16 +13,16 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 
 from classifier.errors import ConfigError
-from classifier.features import build_hashing
-from classifier.outofcore import (
+from classifier.model.features import build_hashing
+from classifier.model.persistence import load_model, save_model
+from classifier.model.tagger import TopicTagger
+from classifier.training.streaming import (
     discover_labels,
     evaluate_streaming,
     fit_streaming,
     read_chunks,
 )
-from classifier.persistence import load_model, save_model
-from classifier.tagger import TopicTagger
-from classifier.training import train
+from classifier.training.trainer import train
 from tests.helpers import make_articles
 
 FIELDS = ["title", "body"]

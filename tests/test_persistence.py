@@ -5,9 +5,9 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from classifier.errors import ModelFileError
+from classifier.model.persistence import load_model, load_model_uri, manifest_path, save_model
 from classifier.model.signing import sign_file
-from classifier.persistence import load_model, load_model_uri, manifest_path, save_model
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,10 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from classifier.errors import ConfigError, DataError, OutputError
-from classifier.persistence import save_model
-from classifier.prediction import predict_file, run_prediction
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import save_model
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.engines import run_prediction
+from classifier.prediction.local import predict_file
 
 ARTICLES = [
     {"id": "n1", "title": "Pipeline", "body": "oil gas pipeline refinery grid"},
@@ -158,7 +159,7 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(tmp_path, tagger, monkeyp
     def no_space(self, *args):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("classifier.prediction._Writer.write", no_space)
+    monkeypatch.setattr("classifier.prediction.writers.ChunkWriter.write", no_space)
     with pytest.raises(OutputError, match="No space left on device"):
         predict_file(tagger, str(src), str(tmp_path / "out" / "tagged.jsonl"))
     assert list((tmp_path / "out").iterdir()) == []

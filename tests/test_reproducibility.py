@@ -3,9 +3,9 @@
 import numpy as np
 from hydra import compose, initialize_config_dir
 
-from classifier.crossval import cross_validate
-from classifier.evaluation import evaluate
-from classifier.training import build_tagger, load_corpus
+from classifier.model.metrics import evaluate
+from classifier.training.crossval import cross_validate
+from classifier.training.trainer import build_tagger, load_corpus
 
 
 def test_same_config_and_seed_give_identical_results(repo):

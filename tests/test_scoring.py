@@ -11,10 +11,10 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from classifier.cleaning import TextCleaner
-from classifier.features import build_features
-from classifier.scoring import Scorer, near_threshold
-from classifier.tagger import TopicTagger
+from classifier.model.cleaning import TextCleaner
+from classifier.model.features import build_features
+from classifier.model.scoring import Scorer, near_threshold
+from classifier.model.tagger import TopicTagger
 from tests.helpers import TOPIC_WORDS
 
 # Tokeniser edge cases: single characters, digits and decimals, thousands separators,

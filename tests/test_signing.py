@@ -16,8 +16,8 @@ from sklearn.svm import LinearSVC
 
 from classifier.errors import ModelFileError
 from classifier.model import signing
-from classifier.persistence import load_model, load_model_uri, manifest_path, save_model
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import load_model, load_model_uri, manifest_path, save_model
+from classifier.model.tagger import TopicTagger
 
 
 class Payload:

@@ -11,10 +11,11 @@ import pytest
 from sklearn.svm import LinearSVC
 
 from classifier.errors import DataError
-from classifier.persistence import save_model
-from classifier.prediction import predict_file, run_prediction
-from classifier.spark import predict_spark, spark_session
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import save_model
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.engines import run_prediction
+from classifier.prediction.local import predict_file
+from classifier.prediction.spark import predict_spark, spark_session
 from tests.helpers import make_articles
 
 BAD_LINES = ["{not json", '{"id": "no-text", "title": null}', "", '{"id": 7, "body": 12}']

@@ -4,9 +4,9 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from classifier.cleaning import TextCleaner
 from classifier.errors import ConfigError, DataError
-from classifier.tagger import TopicTagger
+from classifier.model.cleaning import TextCleaner
+from classifier.model.tagger import TopicTagger
 from tests.helpers import make_articles
 
 

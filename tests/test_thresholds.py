@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from classifier.thresholds import best_f1_threshold, rank_threshold, tune_thresholds
+from classifier.model.thresholds import best_f1_threshold, rank_threshold, tune_thresholds
 
 
 def test_threshold_separates_perfectly_separable_scores():

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from classifier.workers import ordered_map
+from classifier.prediction.workers import ordered_map
 
 
 def square(offset: int, task: int) -> int:

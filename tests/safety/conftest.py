@@ -9,8 +9,8 @@ import sys
 import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.persistence import save_model
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import save_model
+from classifier.model.tagger import TopicTagger
 from tests.helpers import make_articles
 
 

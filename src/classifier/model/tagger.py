@@ -22,10 +22,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from classifier.cleaning import TextCleaner
 from classifier.errors import ConfigError, DataError
-from classifier.features import build_features, frequent_words
-from classifier.thresholds import FALLBACKS, Fallback, tune_thresholds
+from classifier.model.cleaning import TextCleaner
+from classifier.model.features import build_features, frequent_words
+from classifier.model.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
 @contextmanager
@@ -73,7 +73,7 @@ class TopicTagger(BaseEstimator):
     features:
         Text-to-matrix transformer; default: word TF-IDF.
     cleaner:
-        Text cleaning step; default: :class:`~classifier.cleaning.TextCleaner`.
+        Text cleaning step; default: :class:`~classifier.model.cleaning.TextCleaner`.
     at_least_one:
         Multi-label only: give each text its best label when no score reaches its threshold.
     tune_thresholds:

@@ -9,7 +9,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.data.corpus import Corpus
-from classifier.evaluation import Evaluation
+from classifier.model.metrics import Evaluation
 
 # Scores shown in the card; every metric is also a run metric.
 _SCORES = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall", "accuracy")

@@ -35,10 +35,10 @@ from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
-from classifier import tracking
 from classifier.cli import user_error
-from classifier.crossval import check_metric
 from classifier.errors import ConfigError
+from classifier.tracking import runs as tracking
+from classifier.training.crossval import check_metric
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from classifier.cleaning import clean_text
 from classifier.data.corpus import Corpus, Split
+from classifier.model.cleaning import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 The driver loads and verifies the model file once, checks the options and broadcasts the
 fitted tagger; each executor tags Arrow batches with ``mapInPandas`` through the local
-engine's :class:`~classifier.prediction.TaggingJob` (thresholds, top_k, explain, OOV rate),
+engine's :class:`~classifier.prediction.job.TaggingJob` (thresholds, top_k, explain, OOV rate),
 so labels and scores are those of the local engine. Rows are checked by the local engine's
-:func:`~classifier.prediction.make_record`, so the same rows are rejected for the same
+:func:`~classifier.data.records.make_record`, so the same rows are rejected for the same
 reasons. Output is a Parquet directory written by Spark.
 
 Atomicity: Spark writes into a temporary directory beside the output (``_tmp-<output>-…``);
@@ -27,18 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from classifier.data.records import Reject, Row, make_record
 from classifier.errors import ConfigError, DataError
-from classifier.prediction import (
-    Reject,
-    Row,
-    Summary,
-    TaggingJob,
-    ThresholdOverride,
-    make_job,
-    make_record,
-)
-from classifier.scoring import Scorer
-from classifier.tagger import TopicTagger
+from classifier.model.scoring import Scorer
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.job import TaggingJob, ThresholdOverride, make_job
+from classifier.prediction.local import Summary
 
 REJECT_COLUMN = "_reject"
 SOURCE_COLUMN = "_source"
@@ -229,7 +223,7 @@ def predict_spark(
 ) -> Summary:
     """Tag ``input_path`` (JSONL or Parquet) on Spark into the Parquet directory ``output_path``.
 
-    The options are those of :func:`~classifier.prediction.predict_file`; ``n_jobs``,
+    The options are those of :func:`~classifier.prediction.local.predict_file`; ``n_jobs``,
     ``workers`` and ``progress`` (``local_only``) are ignored: Spark's executors and its
     console progress bar take their place.
     """

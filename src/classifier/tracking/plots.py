@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
-from classifier.evaluation import Evaluation
+from classifier.model.metrics import Evaluation
 
 
 def _height(n_rows: int) -> float:

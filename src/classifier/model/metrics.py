@@ -12,7 +12,7 @@ from sklearn.metrics import (
 )
 
 from classifier.data.corpus import Split
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Fast per-label scores of a fitted :class:`~classifier.tagger.TopicTagger` for batch
+"""Fast per-label scores of a fitted :class:`~classifier.model.tagger.TopicTagger` for batch
 prediction, plus what prediction reports beside the scores (out-of-vocabulary rate, the
 terms behind each label).
 
 Why this exists: for a word TF-IDF model, scikit-learn's analyzer (``_count_vocab``, which
 builds every n-gram through several Python calls per token) takes about half of the
 prediction time, and one-vs-rest scores label by label. :class:`Scorer` finds the
-unigrams and bigrams of a whole batch at once (:class:`~classifier.ngrams.WordNgrams`;
+unigrams and bigrams of a whole batch at once (:class:`~classifier.model.ngrams.WordNgrams`;
 other n-gram ranges: one regular expression ``findall`` per text and one dictionary lookup
 per n-gram), builds the sparse matrix once, applies the fitted idf weights and norm with
 the same formulas as :class:`~sklearn.feature_extraction.text.TfidfTransformer`, and
@@ -33,10 +33,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.multiclass import OneVsRestClassifier
 
-from classifier.cleaning import TextCleaner
-from classifier.features import WORD_TOKEN_PATTERN, word_vectorizer
-from classifier.ngrams import WordNgrams
-from classifier.tagger import TopicTagger
+from classifier.model.cleaning import TextCleaner
+from classifier.model.features import WORD_TOKEN_PATTERN, word_vectorizer
+from classifier.model.ngrams import WordNgrams
+from classifier.model.tagger import TopicTagger
 
 
 def _fast_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:

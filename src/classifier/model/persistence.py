@@ -8,8 +8,10 @@ of its author; its bytes must match its manifest and its types an allow-list.
 
 from __future__ import annotations
 
+import importlib
 import io
 import platform
+import sys
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ import classifier
 from classifier.atomic import atomic_path, output_errors
 from classifier.errors import ModelFileError
 from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
 
 # manifest_path and file_sha256 are part of this module's interface (used by tracking and
 # out-of-core training); they live in classifier.model.signing with the manifest code.
@@ -46,7 +48,19 @@ FORMAT_VERSION = 1
 # only types from an explicit list: scikit-learn's and NumPy's own, which skops trusts,
 # plus the two classes of this package below.
 SUFFIXES = {"joblib": ".joblib", "skops": ".skops"}
-SKOPS_TRUSTED = ["classifier.cleaning.TextCleaner", "classifier.tagger.TopicTagger"]
+SKOPS_TRUSTED = [
+    "classifier.model.cleaning.TextCleaner",
+    "classifier.model.tagger.TopicTagger",
+    # The same classes under the module paths that files saved before the subpackages use.
+    "classifier.model.cleaning.TextCleaner",
+    "classifier.model.tagger.TopicTagger",
+]
+# Where the modules that saved models name lived before the package had subpackages: a
+# file records its classes' module paths, so these old paths must still import.
+LEGACY_MODULES = {
+    f"classifier.{name}": f"classifier.model.{name}"
+    for name in ("cleaning", "features", "ngrams", "tagger", "thresholds")
+}
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,12 @@ def save_model(
     return path
 
 
+def _alias_legacy_modules() -> None:
+    """Make the pre-subpackage module paths in older model files resolve to today's modules."""
+    for old, new in LEGACY_MODULES.items():
+        sys.modules.setdefault(old, importlib.import_module(new))
+
+
 def _load_skops(path: Path, data: bytes) -> Any:
     """Load a skops file, refusing any type outside scikit-learn, NumPy and SKOPS_TRUSTED."""
     import skops.io
@@ -159,6 +179,7 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
+            _alias_legacy_modules()
             if path.suffix == ".skops":
                 bundle = _load_skops(path, data)
             else:

@@ -6,6 +6,9 @@ never drives a choice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 from sklearn.base import clone
@@ -13,8 +16,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from classifier.data.corpus import Split
 from classifier.errors import ConfigError
-from classifier.evaluation import evaluate
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import evaluate
+from classifier.model.tagger import TopicTagger
 
 
 def fold_indices(
@@ -43,6 +46,21 @@ def fold_indices(
     return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(n), target))
 
 
+def fitted_folds(
+    tagger: TopicTagger, split: Split, folds: int = 5, seed: int = 0, stratify: bool = True
+) -> Iterator[tuple[np.ndarray, TopicTagger]]:
+    """Each fold's validation indices and a fresh clone of ``tagger`` (threshold tuning
+    included) fitted on the other folds."""
+    if folds > len(split.texts):
+        raise ConfigError(
+            f"cv.folds={folds} is more than the {len(split.texts)} training articles; "
+            "use fewer folds (0 or 1: no cross-validation)"
+        )
+    for train_idx, val_idx in fold_indices(split.labels, folds, seed, stratify):
+        train = split.subset(train_idx)
+        yield val_idx, clone(tagger).fit(train.texts, train.labels)
+
+
 def cross_validate(
     tagger: TopicTagger, split: Split, folds: int = 5, seed: int = 0, stratify: bool = True
 ) -> dict[str, float]:
@@ -51,22 +69,55 @@ def cross_validate(
     Returns ``{"micro_f1": mean, "micro_f1_std": std, ...}``; each fold fits a fresh clone
     of ``tagger`` (threshold tuning included) on the other folds.
     """
-    if folds > len(split.texts):
-        raise ConfigError(
-            f"cv.folds={folds} is more than the {len(split.texts)} training articles; "
-            "use fewer folds (0 or 1: no cross-validation)"
-        )
     per_fold: dict[str, list[float]] = {}
-    for train_idx, val_idx in fold_indices(split.labels, folds, seed, stratify):
-        train, val = split.subset(train_idx), split.subset(val_idx)
-        model = clone(tagger).fit(train.texts, train.labels)
-        for name, value in evaluate(model, val).metrics.items():
+    for val_idx, model in fitted_folds(tagger, split, folds, seed, stratify):
+        for name, value in evaluate(model, split.subset(val_idx)).metrics.items():
             per_fold.setdefault(name, []).append(value)
     summary: dict[str, float] = {}
     for name, values in per_fold.items():
         summary[name] = float(np.mean(values))
         summary[f"{name}_std"] = float(np.std(values))
     return summary
+
+
+@dataclass(frozen=True)
+class OutOfFold:
+    """Every article's scores from the fold model that did not see it.
+
+    Columns follow ``labels`` (the split's sorted labels). A label a fold model never saw
+    in its training folds has NaN scores and thresholds for that fold's articles.
+    """
+
+    labels: list[str]
+    multilabel: bool
+    # scores (decision values or probabilities) and the fold model's per-label thresholds
+    scores: np.ndarray
+    thresholds: np.ndarray
+    # labels the fold model predicts (thresholds and the at-least-one rule applied)
+    predicted: np.ndarray
+
+
+def out_of_fold(
+    tagger: TopicTagger, split: Split, folds: int = 5, seed: int = 0, stratify: bool = True
+) -> OutOfFold:
+    """Scores of each article of ``split`` from a clone of ``tagger`` fitted on the other
+    folds (the same folds as :func:`cross_validate`): what label audits rank by."""
+    names = sorted({lab for item in split.labels for lab in item})
+    column = {name: j for j, name in enumerate(names)}
+    shape = (len(split), len(names))
+    scores = np.full(shape, np.nan)
+    thresholds = np.full(shape, np.nan)
+    predicted = np.zeros(shape, dtype=bool)
+    multilabel = False
+    for val_idx, model in fitted_folds(tagger, split, folds, seed, stratify):
+        cols = np.array([column[name] for name in model.labels_])
+        fold_scores = model.decision_function(split.subset(val_idx).texts)
+        rows = val_idx[:, None]
+        scores[rows, cols] = fold_scores
+        thresholds[rows, cols] = model.thresholds_
+        predicted[rows, cols] = model.indicator_from_scores(fold_scores)
+        multilabel = multilabel or model.multilabel_
+    return OutOfFold(names, multilabel, scores, thresholds, predicted)
 
 
 def check_metric(metric: str) -> str:

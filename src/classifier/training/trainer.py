@@ -11,16 +11,17 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from classifier import model_card, tracking
-from classifier.checks import check_corpus
-from classifier.crossval import check_metric, cross_validate
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
 from classifier.errors import ConfigError
-from classifier.evaluation import Evaluation, evaluate
-from classifier.outofcore import is_out_of_core, train_out_of_core
-from classifier.persistence import library_versions, save_model
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import Evaluation, evaluate
+from classifier.model.persistence import library_versions, save_model
+from classifier.model.tagger import TopicTagger
+from classifier.tracking import model_card
+from classifier.tracking import runs as tracking
+from classifier.training.checks import check_corpus
+from classifier.training.crossval import check_metric, cross_validate
+from classifier.training.streaming import is_out_of_core, train_out_of_core
 
 log = logging.getLogger(__name__)
 

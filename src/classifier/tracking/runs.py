@@ -18,22 +18,22 @@ from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.models import infer_signature
 from omegaconf import DictConfig, OmegaConf
 
-from classifier import plots
-from classifier.checks import DataReport
 from classifier.data.corpus import Corpus
 from classifier.errors import ConfigError, Terminated
-from classifier.evaluation import Evaluation
-from classifier.persistence import manifest_path
-from classifier.pyfunc import TEXT_COLUMN, tag_frame
-from classifier.tagger import TopicTagger
+from classifier.model.metrics import Evaluation
+from classifier.model.persistence import manifest_path
+from classifier.model.tagger import TopicTagger
+from classifier.tracking import plots
+from classifier.tracking.pyfunc import TEXT_COLUMN, tag_frame
+from classifier.training.checks import DataReport
 
 log = logging.getLogger(__name__)
 
 # MLflow's limits on one log_params call and on a param value.
 _PARAMS_PER_CALL = 100
 _MAX_PARAM_VALUE = 6000
-PACKAGE_DIR = Path(__file__).parent
-PYFUNC_ENTRY = PACKAGE_DIR / "pyfunc_entry.py"
+PACKAGE_DIR = Path(__file__).parent.parent  # the classifier package, shipped with the model
+PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
 # Artifact paths of the figures every run logs.
 PLOTS = ("plots/per_label_f1.png", "plots/confusion.png")
 # What the pyfunc model imports (the classifier package itself is shipped as code).

@@ -1,9 +1,10 @@
 """The tagger as an MLflow pyfunc model, so ``mlflow models serve`` and ``pyfunc.load_model``
 can use it.
 
-The model file is shipped as an artifact and read with :func:`classifier.persistence.load_model`,
-which checks its sha256 before unpickling. The model is logged "from code"
-(:mod:`classifier.pyfunc_entry`), so MLflow itself unpickles nothing.
+The model file is shipped as an artifact and read with
+:func:`classifier.model.persistence.load_model`, which checks its sha256 before unpickling.
+The model is logged "from code"
+(:mod:`classifier.tracking.pyfunc_entry`), so MLflow itself unpickles nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
-from classifier.persistence import load_model
-from classifier.tagger import TopicTagger
+from classifier.model.persistence import load_model
+from classifier.model.tagger import TopicTagger
 
 TEXT_COLUMN = "text"
 

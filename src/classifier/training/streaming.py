@@ -2,8 +2,8 @@
 ``partial_fit``, so neither the corpus nor its matrix is ever held in memory whole.
 
 Chosen by ``features=hashing`` (``conf/features/hashing.yaml``, which adds the ``outofcore``
-settings). The result is an ordinary :class:`~classifier.tagger.TopicTagger` saved with
-:func:`~classifier.persistence.save_model`, so ``predict.py`` uses it like any other model;
+settings). The result is an ordinary :class:`~classifier.model.tagger.TopicTagger` saved with
+:func:`~classifier.model.persistence.save_model`, so ``predict.py`` uses it like any other model;
 it is evaluated on the test file (also streamed) and logged to MLflow like a normal run.
 """
 
@@ -24,17 +24,17 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 
-from classifier import tracking
-from classifier.cleaning import TextCleaner
 from classifier.data.loaders import _as_labels, builder_for
 from classifier.errors import ConfigError, DataError
-from classifier.evaluation import Evaluation, score_indicators
-from classifier.persistence import file_sha256, save_model
-from classifier.tagger import TopicTagger
+from classifier.model.cleaning import TextCleaner
+from classifier.model.metrics import Evaluation, score_indicators
+from classifier.model.persistence import file_sha256, save_model
+from classifier.model.tagger import TopicTagger
+from classifier.tracking import runs as tracking
 
 log = logging.getLogger(__name__)
 
-HASHING_TARGET = "classifier.features.build_hashing"
+HASHING_TARGET = "classifier.model.features.build_hashing"
 
 
 @dataclass(frozen=True)
@@ -253,9 +253,9 @@ def evaluate_streaming(tagger: TopicTagger, chunks: Iterator[Chunk]) -> Evaluati
 def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
     """Train, evaluate, save and log one out-of-core run (``train.py features=hashing``).
 
-    ``tags`` are added to the run, as in :func:`classifier.training.train`.
+    ``tags`` are added to the run, as in :func:`classifier.training.trainer.train`.
     """
-    from classifier.training import TrainResult, build_tagger, describe_run, publish_model
+    from classifier.training.trainer import TrainResult, build_tagger, describe_run, publish_model
 
     data, opts = cfg.data, cfg.outofcore
     if data.get("_target_") != "classifier.data.loaders.load_files":

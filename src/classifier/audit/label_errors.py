@@ -1,0 +1,144 @@
+"""Likely label errors: given labels that out-of-fold scores contradict, ranked.
+
+The method is confident learning's (Northcutt et al., 2021) applied to each label as its
+own yes/no question, on decision values as well as probabilities. For label ``j``:
+
+- an article that has ``j`` but scores below ``j``'s threshold is suspect, the more so the
+  closer its score comes to that of a typical article *without* ``j``; an article without
+  ``j`` that scores above the threshold, the closer it comes to a typical article *with* it;
+- the evidence is the margin beyond the threshold divided by the distance from the
+  threshold to the other side's mean margin, so it reads the same for every label: 0 at
+  the threshold, 1 when the article looks like the average article of the other side
+  (confident learning's cut for the off-diagonal of its "confident joint": a score at or
+  past the other class's mean). For labels whose model barely separates the two sides the
+  divisor is at least half the gap between the two means, so a noisy label cannot make a
+  small margin look large.
+
+An article's score is its largest evidence over labels. Ranking by it is what
+``bench/audit.py`` measures against planted label flips.
+
+cleanlab's multi-label ``find_label_issues`` needs probabilities; the tagger's linear
+models give decision values with per-label thresholds tuned for F1, which the method here
+uses directly rather than through a calibration step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.audit.margins import margins
+
+
+@dataclass(frozen=True)
+class LabelIssue:
+    """One article whose given labels the out-of-fold scores disagree with."""
+
+    index: int
+    id: str
+    given: list[str]
+    suspected: list[str]
+    # largest normalised evidence over the article's labels; >= 1: confident
+    score: float
+    reason: str
+
+    @property
+    def confident(self) -> bool:
+        """At least as far from its given labels as a typical article of the other side."""
+        return self.score >= 1.0
+
+
+def evidence(margin: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Per article and label, the normalised evidence that the given yes/no is wrong.
+
+    Positive when the score lies on the other side of the threshold; NaN where there is no
+    evidence (unknown score, or a label with no example on one side or no separation).
+    """
+    out = np.full(margin.shape, np.nan)
+    for j in range(margin.shape[1]):
+        known = ~np.isnan(margin[:, j])
+        pos, neg = known & given[:, j], known & ~given[:, j]
+        if not pos.any() or not neg.any():
+            continue
+        mean_pos, mean_neg = margin[pos, j].mean(), margin[neg, j].mean()
+        gap = mean_pos - mean_neg
+        if gap <= 0:
+            continue
+        out[pos, j] = -margin[pos, j] / max(-mean_neg, gap / 2)
+        out[neg, j] = margin[neg, j] / max(mean_pos, gap / 2)
+    return out
+
+
+def _reason(
+    label: str, present: bool, score: float, threshold: float, ev: float, multilabel: bool
+) -> str:
+    """One flagged label in words; single-label "thresholds" are the best other score."""
+    if not multilabel:
+        if present:
+            return f"{label} given but another label scored higher ({threshold:.3f} > {score:.3f})"
+        return f"{label} not given but scored highest ({score:.3f} > {threshold:.3f}) ({ev:.2f})"
+    if present:
+        return f"{label} given but scored {score:.3f} < threshold {threshold:.3f} ({ev:.2f})"
+    return f"{label} not given but scored {score:.3f} >= threshold {threshold:.3f} ({ev:.2f})"
+
+
+def rank_label_issues(
+    ids: Sequence[str],
+    labels: Sequence[str],
+    given: np.ndarray,
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    multilabel: bool,
+    predicted: np.ndarray | None = None,
+) -> list[LabelIssue]:
+    """Articles with at least one contradicted label, most suspect first.
+
+    ``given`` is the boolean matrix of given labels, ``scores`` and ``thresholds`` the
+    out-of-fold scores and the fold models' thresholds (columns follow ``labels``). For
+    single-label data the "threshold" of a label is the best other label's score.
+    An article's suspected labels are its given ones less the contradicted ones plus the
+    absent ones that scored above their threshold; when that leaves none, the labels the
+    model predicts (``predicted``, a boolean matrix), or the best-scoring one.
+    """
+    margin = margins(scores, thresholds, multilabel)
+    ev = evidence(margin, given)
+    filled = np.where(np.isnan(ev), -np.inf, ev)
+    best = filled.max(axis=1) if filled.size else np.zeros(len(ids))
+    order = np.argsort(-best, kind="stable")
+    names = list(labels)
+    issues = []
+    for i in order[best[order] > 0].tolist():
+        flagged = np.flatnonzero(filled[i] > 0)
+        flagged = flagged[np.argsort(-filled[i, flagged], kind="stable")]
+        wrong = {int(j) for j in flagged if given[i, j]}
+        missing = {int(j) for j in flagged if not given[i, j]}
+        keep = [j for j in np.flatnonzero(given[i]).tolist() if j not in wrong]
+        suspected = sorted(set(keep) | missing)
+        if not suspected and predicted is not None:
+            suspected = np.flatnonzero(predicted[i]).tolist()
+        if not multilabel or not suspected:  # the best-scoring label
+            suspected = [int(np.nanargmax(margin[i]))]
+        reasons = [
+            _reason(
+                names[j],
+                bool(given[i, j]),
+                float(scores[i, j]),
+                float(scores[i, j] - margin[i, j]),
+                float(filled[i, j]),
+                multilabel,
+            )
+            for j in flagged.tolist()
+        ]
+        issues.append(
+            LabelIssue(
+                index=i,
+                id=ids[i],
+                given=[names[j] for j in np.flatnonzero(given[i]).tolist()],
+                suspected=[names[j] for j in suspected],
+                score=float(best[i]),
+                reason="; ".join(reasons),
+            )
+        )
+    return issues

@@ -1,0 +1,151 @@
+"""Streaming readers of articles to tag: JSONL (also in raw blocks for workers), CSV,
+Parquet and folders of .txt files; every row comes out as a Row or a Reject."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from classifier.data.formats import STDIO, input_format
+from classifier.data.records import Reject, Row, make_record
+from classifier.errors import DataError
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    if path == STDIO:
+        return sys.stdin.buffer
+    if not Path(path).exists():
+        raise DataError(f"{path}: input file not found")
+    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+
+
+def parse_jsonl_lines(
+    first_line: int, lines: Iterable[bytes], text_fields: Sequence[str], id_field: str | None
+) -> Iterator[Row | Reject]:
+    """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``."""
+    for line, raw in enumerate(lines, start=first_line):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield Reject(line, None, f"bytes that are not UTF-8 at column {err.start + 1}")
+            continue
+        if not text or text.isspace():
+            yield Reject(line, None, "blank line")
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as err:
+            yield Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
+            continue
+        yield make_record(line, obj, text_fields, id_field)
+
+
+def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
+    """``(first line number, block)`` pairs: the raw input cut at line ends into blocks of
+    about ``block_bytes``, for workers to decode and parse."""
+    line = 1
+    rest = b""
+    with _open_binary(path) as fh:
+        while True:
+            data = fh.read(block_bytes)
+            if not data:
+                break
+            data = rest + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            block, rest = data[: cut + 1], data[cut + 1 :]
+            yield line, block
+            line += block.count(b"\n")
+    if rest:
+        yield line, rest
+
+
+def block_lines(block: bytes) -> list[bytes]:
+    """The lines of a block from :func:`read_jsonl_blocks` (as iterating a binary file)."""
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    return lines
+
+
+def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+    for first, block in read_jsonl_blocks(path):
+        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field)
+
+
+def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+    with _open_binary(path) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            return
+        if not any(f in reader.fieldnames for f in text_fields):
+            raise DataError(
+                f"{path}: no text column {list(text_fields)}; columns are {reader.fieldnames}"
+            )
+        for row in reader:
+            line = reader.line_num
+            if None in row:
+                yield Reject(line, None, "more values than header columns")
+                continue
+            yield make_record(line, row, text_fields, id_field)
+
+
+def _read_parquet(
+    path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
+) -> Iterator:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, pa.ArrowInvalid) as err:
+        raise DataError(f"{path}: not a readable Parquet file ({err})") from err
+    names = parquet.schema_arrow.names
+    columns = [c for c in [*text_fields, id_field] if c and c in names]
+    if not any(f in names for f in text_fields):
+        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {names}")
+    line = 0
+    for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
+        for obj in batch.to_pylist():
+            line += 1
+            yield make_record(line, obj, text_fields, id_field)
+
+
+def _read_txt_dir(path: str) -> Iterator:
+    files = sorted(Path(path).rglob("*.txt"))
+    for line, file in enumerate(files, start=1):
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield Reject(line, file.stem, f"{file.name}: bytes that are not UTF-8 at {err.start}")
+            continue
+        if not text.strip():
+            yield Reject(line, file.stem, f"{file.name}: empty text")
+            continue
+        yield Row(line, file.stem, text.strip())
+
+
+def read_records(
+    path: str,
+    text_fields: Sequence[str] = ("title", "body"),
+    id_field: str | None = "id",
+    batch_size: int = 4096,
+) -> Iterator[Row | Reject]:
+    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``)."""
+    kind = input_format(path)
+    if kind == "jsonl":
+        return _read_jsonl(path, text_fields, id_field)
+    if kind == "csv":
+        return _read_csv(path, text_fields, id_field)
+    if kind == "parquet":
+        return _read_parquet(path, text_fields, id_field, batch_size)
+    return _read_txt_dir(path)

@@ -1,0 +1,3 @@
+"""The model: text cleaning, features, thresholds, the tagger estimator, fast scoring, metrics
+and the model file (save, verify, load). Imports only classifier.errors, classifier.atomic and
+classifier.data (for the corpus type)."""

@@ -1,0 +1,238 @@
+"""What a worker does with a chunk of input: tag its texts (thresholds, top_k, explain,
+OOV rate) and format the output rows; shared by the local and the Spark engine."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from json.encoder import encode_basestring
+from typing import Any
+
+import numpy as np
+
+from classifier.data.readers import block_lines, parse_jsonl_lines
+from classifier.data.records import Reject, Row
+from classifier.errors import ConfigError, DataError
+from classifier.model.scoring import Scorer
+from classifier.model.tagger import TopicTagger
+from classifier.prediction.formatting import fixed_point_rows
+
+ThresholdOverride = float | Mapping[str, float] | None
+
+
+def resolve_thresholds(tagger: TopicTagger, threshold: ThresholdOverride) -> np.ndarray:
+    """The model's per-label thresholds with ``threshold`` applied: one number for every
+    label, or ``{label: value}`` for some labels (the others keep the model's)."""
+    out = np.array(tagger.thresholds_, dtype=np.float64)
+    if threshold is None:
+        return out
+    if not tagger.multilabel_:
+        raise ConfigError(
+            "threshold: this model is single-label (it always picks its best label); "
+            "thresholds apply to multi-label models only"
+        )
+    if isinstance(threshold, Mapping):
+        index = {name: i for i, name in enumerate(tagger.labels_)}
+        unknown = sorted(set(threshold) - set(index))
+        if unknown:
+            raise ConfigError(
+                f"threshold: unknown label(s) {unknown}; the model's labels are {tagger.labels_}"
+            )
+        for name, value in threshold.items():
+            out[index[name]] = _number(value, f"threshold.{name}")
+        return out
+    out[:] = _number(threshold, "threshold")
+    return out
+
+
+def _number(value: Any, where: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}={value!r} is not a number") from None
+
+
+@dataclass
+class Chunk:
+    """What a worker returns for one task: counts, rejects and the formatted output."""
+
+    read: int
+    rejects: list[Reject]
+    tagged: int
+    counts: np.ndarray
+    oov_sum: float
+    oov_n: int
+    payload: Any
+
+
+@dataclass
+class Tagged:
+    """Labels and scores of a batch of texts, with the extras the options ask for."""
+
+    labels: list[list[str]]
+    scores: np.ndarray
+    indicator: np.ndarray
+    oov: np.ndarray | None
+    explained: list[dict[str, list]] | None
+
+
+class TaggingJob:
+    """Everything a worker needs to tag texts and turn a chunk of input into output.
+
+    Shared by the local engine (whole chunks, formatted for the output file) and the Spark
+    engine (:meth:`tag` on each Arrow batch), so both give the same labels and scores.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        kind: str,
+        text_fields: Sequence[str],
+        id_field: str | None,
+        thresholds: np.ndarray,
+        top_k: int | None,
+        explain: int,
+        oov: bool,
+    ) -> None:
+        self.scorer = scorer
+        self.tagger = scorer.tagger
+        self.kind = kind
+        self.text_fields = list(text_fields)
+        self.id_field = id_field
+        self.thresholds = thresholds
+        self.top_k = top_k
+        self.explain = explain
+        self.oov = oov and scorer.has_vocabulary
+        self.score_columns = [f"score_{name}" for name in scorer.labels]
+        self.columns = ["id", "labels", *self.score_columns]
+        if self.oov:
+            self.columns.append("oov_rate")
+        if explain:
+            self.columns.append("explain")
+        # JSONL scores (6 decimals) and OOV rates (4) are written for the whole chunk at
+        # once (classifier.prediction.formatting); this is each row's key before its number.
+        self._score_keys = [
+            (", " + json.dumps(c, ensure_ascii=False) + ": ").encode("utf-8")
+            for c in self.score_columns
+        ]
+
+    def run(self, task: tuple[str, Any, Any]) -> Chunk:
+        kind, first, data = task
+        if kind == "block":
+            items = list(
+                parse_jsonl_lines(first, block_lines(data), self.text_fields, self.id_field)
+            )
+        else:
+            items = data
+        rows = [item for item in items if isinstance(item, Row)]
+        rejects = [item for item in items if isinstance(item, Reject)]
+        counts = np.zeros(len(self.scorer.labels), dtype=np.int64)
+        if not rows:
+            return Chunk(len(items), rejects, 0, counts, 0.0, 0, None)
+        out = self.tag([r.text for r in rows])
+        counts += out.indicator.sum(axis=0)
+        payload = self._format([r.id for r in rows], out.labels, out.scores, out.oov, out.explained)
+        oov_sum = float(out.oov.sum()) if out.oov is not None else 0.0
+        return Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload)
+
+    def tag(self, texts: Sequence[str]) -> Tagged:
+        """Labels and scores of ``texts`` with the job's thresholds, top_k, explain and oov."""
+        X, oov = self.scorer.transform(texts)
+        scores = self.scorer.scores(X)
+        indicator = self.tagger.indicator_from_scores(scores, self.thresholds)
+        if self.top_k:
+            indicator = _keep_top_k(indicator, scores, self.top_k)
+        labels = self.tagger.labels_from_indicator(indicator)
+        explained = self.scorer.explain(X, indicator, self.explain) if self.explain else None
+        return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
+
+    def _format(self, ids, labels, scores, oov, explained) -> Any:
+        if self.kind == "jsonl":
+            return self._jsonl(ids, labels, scores, oov, explained)
+        rounded = np.round(scores, 6)
+        if self.kind == "parquet":
+            return ids, labels, rounded, oov, explained
+        text = io.StringIO()
+        writer = csv.writer(text)
+        for i, (row_id, row_labels, row_scores) in enumerate(
+            zip(ids, labels, rounded.tolist(), strict=True)
+        ):
+            extra = []
+            if self.oov:
+                extra.append(round(float(oov[i]), 4))
+            if explained is not None:
+                extra.append(json.dumps(explained[i], ensure_ascii=False))
+            writer.writerow([row_id, "|".join(row_labels), *row_scores, *extra])
+        return text.getvalue().encode("utf-8")
+
+    def _jsonl(self, ids, labels, scores, oov, explained) -> bytes:
+        dumps = json.dumps
+        score_text = fixed_point_rows(scores, self._score_keys, 6)
+        oov_text = fixed_point_rows(oov[:, None], [b', "oov_rate": '], 4) if self.oov else None
+        # The JSON of each distinct label list, made once: few lists recur in every chunk.
+        label_json: dict[tuple[str, ...], str] = {}
+        parts = []
+        for i, (row_id, row_labels) in enumerate(zip(ids, labels, strict=True)):
+            key = tuple(row_labels)
+            if key not in label_json:
+                label_json[key] = dumps(row_labels, ensure_ascii=False)
+            # encode_basestring is what json.dumps(str, ensure_ascii=False) calls.
+            head = f'{{"id": {encode_basestring(row_id)}, "labels": {label_json[key]}'
+            parts += (head.encode("utf-8"), score_text[i])
+            if oov_text is not None:
+                parts.append(oov_text[i])
+            if explained is not None:
+                parts.append(b', "explain": ' + dumps(explained[i], ensure_ascii=False).encode())
+            parts.append(b"}\n")
+        return b"".join(parts)
+
+
+def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Keep at most the ``k`` highest-scoring predicted labels of each row."""
+    if k >= indicator.shape[1]:
+        return indicator
+    masked = np.where(indicator, scores, -np.inf)
+    cut = np.partition(masked, -k, axis=1)[:, -k][:, None]
+    keep = indicator & (masked >= cut)
+    # Ties at the cut could keep more than k: drop the extra ones (highest column first).
+    over = keep.sum(axis=1) > k
+    for row in np.flatnonzero(over):
+        best = np.argsort(-masked[row], kind="stable")[:k]
+        keep[row] = False
+        keep[row, best] = True
+    return keep
+
+
+def make_job(
+    tagger: TopicTagger,
+    kind: str,
+    text_fields: Sequence[str],
+    id_field: str | None,
+    batch_size: int = 4096,
+    on_error: str = "reject",
+    top_k: int | None = None,
+    threshold: ThresholdOverride = None,
+    explain: int = 0,
+    oov: bool = True,
+) -> TaggingJob:
+    """Check the prediction options (a clear error for each bad one) and build the job."""
+    if on_error not in ("reject", "fail"):
+        raise DataError(f"on_error={on_error!r} is not valid; choose 'reject' or 'fail'")
+    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+        raise ConfigError(f"top_k={top_k!r} must be a positive integer or null")
+    if not isinstance(explain, int) or explain < 0:
+        raise ConfigError(f"explain={explain!r} must be a number of terms (0: none)")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size={batch_size} must be positive")
+    scorer = Scorer(tagger)
+    if explain and not scorer.linear:
+        raise ConfigError("explain needs a linear model (coefficients per term)")
+    thresholds = resolve_thresholds(tagger, threshold)
+    return TaggingJob(scorer, kind, text_fields, id_field, thresholds, top_k, explain, oov)
+
+
+def run_chunk(job: TaggingJob, task: tuple[str, Any, Any]) -> Chunk:
+    return job.run(task)

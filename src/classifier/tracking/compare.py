@@ -1,0 +1,181 @@
+"""Compare runs from the shell: ``python -m classifier.compare --metric cv_micro_f1 --top 5``.
+
+Prints the best runs of an experiment with the params that differ between them and their
+scores, and draws the metric (mean ± std across CV folds) of those runs. The plot is written
+to a file and logged to MLflow: to the sweep's parent run when every listed run belongs to
+one sweep (the comparison is part of that sweep's record), otherwise to a run of its own
+tagged ``run_kind=compare``. Training runs are never modified, and runs tagged ``run_kind``
+(sweep parents, earlier comparisons) are never listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from matplotlib.figure import Figure
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from classifier.atomic import atomic_path
+from classifier.cli import run_cli
+from classifier.errors import ConfigError
+from classifier.training.sweep import KIND_TAG, PARENT_TAG, SWEEP_TAG
+
+# Scores shown beside the chosen metric (test scores are shown, never used to rank).
+SHOWN_METRICS = ("cv_micro_f1", "cv_macro_f1", "test_micro_f1", "test_macro_f1")
+# Params that always differ or say nothing about the model.
+_IGNORED_PARAMS = ("run_name", "output.", "mlflow.", "debug", "register", "data.path")
+MAX_KEY_PARAMS = 8
+
+
+@dataclass
+class Comparison:
+    """The listed runs (best first) and the columns shown."""
+
+    runs: pd.DataFrame
+    metric: str
+    key_params: list[str]
+    metrics: list[str]
+
+    def table(self) -> pd.DataFrame:
+        """Run name and id, key params, metrics: what the shell shows."""
+        frame = pd.DataFrame(
+            {"run": self.runs["tags.mlflow.runName"], "run_id": self.runs["run_id"].str[:8]}
+        )
+        for param in self.key_params:
+            values = self.runs[f"params.{param}"]
+            if param == "model._target_":
+                values = values.str.rsplit(".", n=1).str[-1]
+            frame[param.removesuffix("._target_")] = values
+        for metric in self.metrics:
+            frame[metric] = self.runs[f"metrics.{metric}"].round(4)
+        return frame.reset_index(drop=True)
+
+    def sweep_parent(self) -> str | None:
+        """The parent run id shared by every listed run, if there is one."""
+        column = f"tags.{PARENT_TAG}"
+        if column not in self.runs or self.runs[column].isna().any():
+            return None
+        parents = self.runs[column].unique()
+        return str(parents[0]) if len(parents) == 1 else None
+
+
+def select_runs(
+    experiment: str, metric: str, top: int, filter_string: str = "", sweep: str | None = None
+) -> Comparison:
+    """The ``top`` finished runs of ``experiment`` with ``metric``, best first."""
+    if mlflow.get_experiment_by_name(experiment) is None:
+        raise ConfigError(f"experiment {experiment!r} not found at {mlflow.get_tracking_uri()}")
+    clauses = ["attributes.status = 'FINISHED'"]
+    if filter_string:
+        clauses.append(filter_string)
+    if sweep:
+        clauses.append(f"tags.{SWEEP_TAG} = '{sweep}'")
+    descending = "loss" not in metric
+    try:
+        runs = mlflow.search_runs(
+            experiment_names=[experiment],
+            filter_string=" and ".join(clauses),
+            order_by=[f"metrics.`{metric}` {'DESC' if descending else 'ASC'}"],
+        )
+    except MlflowException as err:
+        raise ConfigError(f"filter {filter_string!r}: {err.message}") from err
+    if f"tags.{KIND_TAG}" in runs:
+        runs = runs[runs[f"tags.{KIND_TAG}"].isna()]
+    column = f"metrics.{metric}"
+    if column not in runs or runs[column].isna().all():
+        raise ConfigError(f"no finished run in {experiment!r} has the metric {metric!r}")
+    runs = runs[runs[column].notna()].head(top)
+    params = [c.removeprefix("params.") for c in runs.columns if c.startswith("params.")]
+    varying = [
+        p
+        for p in sorted(params)
+        if not p.startswith(_IGNORED_PARAMS) and runs[f"params.{p}"].nunique(dropna=False) > 1
+    ]
+    key_params = ["model._target_"] + [p for p in varying if p != "model._target_"]
+    metrics = [metric] + ([f"{metric}_std"] if f"metrics.{metric}_std" in runs else [])
+    metrics += [m for m in SHOWN_METRICS if m not in metrics and f"metrics.{m}" in runs]
+    return Comparison(runs, metric, key_params[:MAX_KEY_PARAMS], metrics)
+
+
+def plot(comparison: Comparison) -> Figure:
+    """The metric of each listed run (error bars: std across CV folds), best at the top."""
+    table = comparison.table()
+    shown = table.columns[2 : 2 + min(3, len(comparison.key_params))]
+    labels = [
+        f"{row['run']} ({', '.join(str(row[c]) for c in shown)})" for _, row in table.iterrows()
+    ]
+    values = comparison.runs[f"metrics.{comparison.metric}"].to_numpy()
+    std_column = f"metrics.{comparison.metric}_std"
+    errors = comparison.runs[std_column].to_numpy() if std_column in comparison.runs else None
+    fig = Figure(figsize=(8, max(2.5, 0.4 * len(labels) + 1.2)), layout="constrained")
+    ax = fig.subplots()
+    y = list(range(len(labels)))[::-1]
+    ax.barh(y, values, xerr=errors, color="#3b75af", capsize=3)
+    ax.set_yticks(y, labels, fontsize=7)
+    low = float((values - (errors if errors is not None else 0)).min())
+    ax.set_xlim(max(0.0, low - 0.05), min(1.0, float(values.max()) + 0.05) + 0.001)
+    ax.set_xlabel(comparison.metric)
+    ax.set_title(f"Top {len(labels)} runs by {comparison.metric}")
+    return fig
+
+
+def log_comparison(comparison: Comparison, figure: Figure, experiment: str) -> str:
+    """Log the plot and the table to the sweep's parent run or to a new compare run."""
+    name = f"compare_{comparison.metric}"
+    parent = comparison.sweep_parent()
+    if parent:
+        client = MlflowClient()
+        client.log_figure(parent, figure, f"compare/{name}.png")
+        client.log_text(parent, comparison.table().to_csv(index=False), f"compare/{name}.csv")
+        return parent
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=name, tags={KIND_TAG: "compare"}) as run:
+        mlflow.log_param("metric", comparison.metric)
+        mlflow.log_param("runs", ",".join(comparison.runs["run_id"]))
+        mlflow.log_figure(figure, f"compare/{name}.png")
+        mlflow.log_text(comparison.table().to_csv(index=False), f"compare/{name}.csv")
+    return run.info.run_id
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line, print the table, write and log the plot."""
+    parser = argparse.ArgumentParser(prog="python -m classifier.compare", description=__doc__)
+    parser.add_argument("--experiment", default="classifier")
+    parser.add_argument("--metric", default="cv_micro_f1", help="rank by this metric")
+    parser.add_argument("--top", type=int, default=10, help="how many runs to list")
+    parser.add_argument(
+        "--filter", default="", help="MLflow search filter, e.g. \"params.`model.C` = '1.0'\""
+    )
+    parser.add_argument("--sweep", help="only the runs of this sweep id")
+    parser.add_argument("--plot", default="compare.png", help="where to write the plot")
+    parser.add_argument("--no-log", action="store_true", help="do not log the plot to MLflow")
+    parser.add_argument(
+        "--tracking-uri",
+        default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
+    )
+    args = parser.parse_args(argv)
+
+    def compare() -> None:
+        mlflow.set_tracking_uri(args.tracking_uri)
+        comparison = select_runs(args.experiment, args.metric, args.top, args.filter, args.sweep)
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(comparison.table().to_string(index=False))
+        figure = plot(comparison)
+        with atomic_path(args.plot) as tmp:
+            figure.savefig(tmp, format=Path(args.plot).suffix.lstrip(".") or "png")
+        print(f"plot: {args.plot}")
+        if not args.no_log:
+            run_id = log_comparison(comparison, figure, args.experiment)
+            print(f"logged to MLflow run {run_id}")
+
+    run_cli(compare)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+
+from classifier.audit.label_errors import evidence, rank_label_issues
+from classifier.audit.margins import margins
+from classifier.audit.run import indicator
+from classifier.crossval import out_of_fold
+from classifier.data.corpus import Split
+from tests.audit.conftest import demo_tagger
+
+
+def test_evidence_is_zero_at_the_threshold_and_one_at_the_other_sides_mean():
+    # one label: positives' margins average 1.0, negatives' -1.0
+    margin = np.array([[2.0], [0.0], [-2.0], [-2.0], [-1.0], [1.0]])
+    given = np.array([[True], [True], [False], [False], [False], [False]])
+    ev = evidence(margin, given)
+    assert ev[1, 0] == 0.0  # a positive at the threshold
+    assert ev[0, 0] == -2.0  # a confident positive: evidence for it
+    assert ev[5, 0] == pytest.approx(1.0)  # a negative scored like the average positive
+    assert ev[4, 0] == pytest.approx(-1.0)
+
+
+def test_evidence_divisor_is_at_least_half_the_gap_between_the_means():
+    # positives barely above the threshold (mean 0.1), negatives far below (mean -1.9)
+    margin = np.array([[0.1], [0.1], [-1.9], [-1.9], [0.5]])
+    margin[2:4] -= 0.1  # negatives' mean: (-2.0 - 2.0 + 0.5) / 3
+    given = np.array([[True], [True], [False], [False], [False]])
+    ev = evidence(margin, given)
+    gap = 0.1 - (-3.5 / 3)
+    assert ev[4, 0] == pytest.approx(0.5 / (gap / 2))  # not 0.5 / 0.1
+
+
+def test_no_evidence_for_labels_without_both_sides_or_separation():
+    margin = np.array([[0.5, 1.0], [-0.5, -1.0], [0.2, 2.0]])
+    given = np.array([[True, True], [True, False], [True, True]])
+    ev = evidence(margin, given)
+    assert np.isnan(ev[:, 0]).all()  # every article has label 0
+    margin_flat = np.array([[-1.0], [1.0]])  # positives below negatives: no separation
+    assert np.isnan(evidence(margin_flat, np.array([[True], [False]]))).all()
+
+
+def test_single_label_margins_are_against_the_best_other_label():
+    scores = np.array([[2.0, 1.0, -1.0], [0.0, 3.0, np.nan]])
+    m = margins(scores, np.zeros(3), multilabel=False)
+    assert m[0].tolist() == [1.0, -1.0, -3.0]
+    assert m[1, :2].tolist() == [-3.0, 3.0] and np.isnan(m[1, 2])
+
+
+def _planted(split: Split, row: int, labels: list[str]) -> Split:
+    new = [list(x) for x in split.labels]
+    new[row] = labels
+    return Split(split.ids, split.texts, new)
+
+
+def _issues(demo, planted: Split):
+    names = demo.label_names
+    oof = out_of_fold(demo_tagger(), planted, folds=5, seed=0)
+    given = indicator(planted.labels, names)
+    return rank_label_issues(
+        planted.ids, names, given, oof.scores, oof.thresholds, True, oof.predicted
+    )
+
+
+def test_a_planted_wrong_label_tops_the_list(demo):
+    train = demo.train
+    row = train.ids.index("demo-0001")  # Argentine wheat harvest: agriculture
+    assert train.labels[row] == ["agriculture"]
+    issues = _issues(demo, _planted(train, row, ["health"]))
+    top = issues[0]
+    assert top.id == "demo-0001"
+    assert top.given == ["health"]
+    assert top.suspected == ["agriculture"]
+    assert top.confident
+    assert "agriculture not given but scored" in top.reason
+    assert "health given but scored" in top.reason
+    assert [x.score for x in issues] == sorted((x.score for x in issues), reverse=True)
+    assert all(x.score > 0 for x in issues)
+
+
+def test_an_added_label_is_found_at_the_top(demo):
+    row = demo.train.ids.index("demo-0001")
+    issues = _issues(demo, _planted(demo.train, row, ["agriculture", "labour"]))
+    ranked = [x.id for x in issues]
+    assert "demo-0001" in ranked[:3]
+    found = issues[ranked.index("demo-0001")]
+    assert found.suspected == ["agriculture"]
+    assert found.reason.startswith("labour given but scored")
+
+
+def test_a_removed_label_is_found_in_the_top_twentieth(demo):
+    train = demo.train
+    row = train.ids.index("demo-0004")  # fertiliser maker and gas costs: energy, agriculture
+    issues = _issues(demo, _planted(train, row, ["agriculture"]))
+    ranked = [x.id for x in issues]
+    assert "demo-0004" in ranked[: len(train) // 20]
+    found = issues[ranked.index("demo-0004")]
+    assert "energy" in found.suspected and "energy not given" in found.reason
