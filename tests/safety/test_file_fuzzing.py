@@ -33,9 +33,7 @@ def jsonl_files(draw) -> bytes:
     lines = draw(
         st.lists(
             st.one_of(
-                st.fixed_dictionaries({"id": cells, "title": cells, "body": cells}).map(
-                    json.dumps
-                ),
+                st.fixed_dictionaries({"id": cells, "title": cells, "body": cells}).map(json.dumps),
                 st.dictionaries(st.sampled_from(FIELDS), cells).map(json.dumps),
                 st.text(max_size=40).filter(lambda t: "\n" not in t),
             ),
@@ -148,7 +146,7 @@ def hostile_inputs(folder: Path) -> list[Path]:
         "cut.jsonl.gz": gzip.compress(rows.encode())[:300],
         "noise.jsonl": bytes(range(256)) * 4,
         "noise.parquet": b"PAR1" + bytes(range(256)) + b"PAR1",
-        "excel.csv": b"\xef\xbb\xbfid;title\r\n1;oil gas\r\n2;caf\xe9\r\n3;\"open quote\r\n",
+        "excel.csv": b'\xef\xbb\xbfid;title\r\n1;oil gas\r\n2;caf\xe9\r\n3;"open quote\r\n',
         "utf16.csv": "id,title\r\n1,oil\r\n".encode("utf-16"),
         "mixed.jsonl": b'{"title": "oil"}\r\n\n{"title": "gas"}\r{"title": 1}\n\x00\n',
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.data import readers
+from classifier.data import inputs
 from classifier.errors import DataError, OutputError
 from classifier.prediction.local import predict_file
 
@@ -30,7 +30,9 @@ def run(tagger, source, tmp_path, **options):
     summary = predict_file(tagger, str(source), str(out), **options)
     rejects = tmp_path / "out.rejects.jsonl"
     tagged = [json.loads(line) for line in out.read_text().splitlines()]
-    rejected = [json.loads(line) for line in rejects.read_text().splitlines()] if summary.rejected else []
+    rejected = []
+    if summary.rejected:
+        rejected = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert summary.read == summary.tagged + summary.rejected == len(tagged) + len(rejected)
     return summary, tagged, rejected
 
@@ -38,7 +40,8 @@ def run(tagger, source, tmp_path, **options):
 def csv_bytes(rows, sep=",", newline="\r\n", encoding="utf-8", bom=False) -> bytes:
     lines = [sep.join(["id", "title", "body"])]
     for r in rows:
-        lines.append(sep.join(f'"{r[k]}"' if sep in r[k] else r[k] for k in ("id", "title", "body")))
+        values = [r[k] for k in ("id", "title", "body")]
+        lines.append(sep.join(f'"{v}"' if sep in v else v for v in values))
     data = newline.join(lines) + newline
     return (b"\xef\xbb\xbf" if bom else b"") + data.encode(encoding)
 
@@ -62,11 +65,11 @@ def test_multi_member_gzip_and_split_pieces_are_read_whole(tmp_path, small_tagge
     text = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
     source = tmp_path / "in.jsonl.gz"
     source.write_bytes(gzip.compress(text[:500]) + gzip.compress(text[500:]))
-    summary, tagged, _ = run(small_tagger, source, tmp_path)
+    summary, _, _ = run(small_tagger, source, tmp_path)
     assert summary.tagged == len(ROWS)
     # `split -b`: a piece ends and the next starts inside a line; each half is one reject.
     (tmp_path / "piece.jsonl").write_bytes(text[:500])
-    summary, tagged, rejected = run(small_tagger, tmp_path / "piece.jsonl", tmp_path)
+    summary, _tagged, rejected = run(small_tagger, tmp_path / "piece.jsonl", tmp_path)
     assert summary.rejected == 1 and rejected[0]["line"] == text[:500].count(b"\n") + 1
 
 
@@ -74,7 +77,7 @@ def test_csv_field_over_the_csv_module_limit_is_tagged(tmp_path, small_tagger):
     article = ("oil gas pipeline refinery " * 400_000)[:10_000_000]
     rows = [{"id": "big", "title": "Energy", "body": article}, *ROWS[:2]]
     (tmp_path / "in.csv").write_bytes(csv_bytes(rows))
-    summary, tagged, _ = run(small_tagger, tmp_path / "in.csv", tmp_path)
+    _summary, tagged, _ = run(small_tagger, tmp_path / "in.csv", tmp_path)
     assert [r["id"] for r in tagged] == ["big", "n0", "n1"]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     _, from_jsonl, _ = run(small_tagger, tmp_path / "in.jsonl", tmp_path)
@@ -94,14 +97,14 @@ def test_csv_field_over_the_csv_module_limit_is_tagged(tmp_path, small_tagger):
 def test_spreadsheet_csv_exports_are_read(tmp_path, small_tagger, options):
     rows = [*ROWS[:3], {"id": "q", "title": "Semi; colon, comma", "body": "wheat harvest"}]
     (tmp_path / "in.csv").write_bytes(csv_bytes(rows, **options))
-    summary, tagged, _ = run(small_tagger, tmp_path / "in.csv", tmp_path)
+    _summary, tagged, _ = run(small_tagger, tmp_path / "in.csv", tmp_path)
     assert [r["id"] for r in tagged] == ["n0", "n1", "n2", "q"]
 
 
 def test_windows_1252_csv_rows_are_rejected_with_a_reason(tmp_path, small_tagger):
     rows = [*ROWS[:2], {"id": "c", "title": "Caf\u00e9 prices", "body": "wheat harvest"}]
     (tmp_path / "in.csv").write_bytes(csv_bytes(rows, encoding="cp1252"))
-    summary, tagged, rejected = run(small_tagger, tmp_path / "in.csv", tmp_path)
+    _summary, tagged, rejected = run(small_tagger, tmp_path / "in.csv", tmp_path)
     assert [r["id"] for r in tagged] == ["n0", "n1"]
     assert rejected[0]["line"] == 4 and "UTF-8" in rejected[0]["reason"]
 
@@ -109,7 +112,7 @@ def test_windows_1252_csv_rows_are_rejected_with_a_reason(tmp_path, small_tagger
 def test_jsonl_from_windows_is_read(tmp_path, small_tagger):
     body = "\r\n".join(json.dumps(r) for r in ROWS[:5]) + "\r\n"
     (tmp_path / "in.jsonl").write_bytes(b"\xef\xbb\xbf" + body.encode())
-    summary, tagged, _ = run(small_tagger, tmp_path / "in.jsonl", tmp_path)
+    summary, _tagged, _ = run(small_tagger, tmp_path / "in.jsonl", tmp_path)
     assert summary.tagged == 5
     (tmp_path / "in16.jsonl").write_bytes(body.encode("utf-16"))
     with pytest.raises(DataError, match=r"in16\.jsonl: .*UTF-16"):
@@ -135,10 +138,11 @@ def test_odd_entries_in_a_txt_folder_are_rejects_and_nothing_hangs(tmp_path, sma
     thread.start()
     thread.join(120)
     assert not thread.is_alive(), "the run hung on an entry of the folder"
-    summary, tagged, rejected = done["result"]
+    _summary, tagged, rejected = done["result"]
     assert sorted(r["id"] for r in tagged) == ["a", "b"]
     reasons = {r["id"]: r["reason"] for r in rejected}
-    assert sorted(reasons) == ["dangling", "dir", "empty", "fifo", "latin", "zero"]
+    # dir.txt, a folder, is walked into like any other folder.
+    assert sorted(reasons) == ["dangling", "empty", "fifo", "latin", "zero"]
     assert "not a regular file" in reasons["fifo"] and "not a regular file" in reasons["zero"]
 
 
@@ -149,7 +153,7 @@ def test_unreadable_input_is_an_input_error(tmp_path, small_tagger, monkeypatch)
     def denied(path, *args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
-    monkeypatch.setattr(readers, "open", denied, raising=False)
+    monkeypatch.setattr(inputs, "open", denied, raising=False)
     with pytest.raises(DataError, match=r"in\.jsonl: cannot read \(Permission denied\)"):
         predict_file(small_tagger, str(source), str(tmp_path / "out.jsonl"))
     assert list(tmp_path.iterdir()) == [source]

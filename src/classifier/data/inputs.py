@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-STDIO = "-"  # standard input
+from classifier.data.formats import STDIO
 from classifier.errors import DataError
 
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -24,7 +24,7 @@ import numpy as np
 import sklearn
 
 import classifier
-from classifier.atomic import atomic_path, output_errors
+from classifier.atomic import atomic_path
 from classifier.errors import ModelFileError
 from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
 from classifier.model.tagger import TopicTagger
@@ -123,7 +123,7 @@ def save_model(
         "tagger": tagger,
         "metadata": meta,
     }
-    with atomic_path(path) as tmp, output_errors(path):
+    with atomic_path(path) as tmp:
         if fmt == "skops":
             import skops.io
 

@@ -30,7 +30,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from classifier.atomic import atomic_path, output_errors
+from classifier.atomic import atomic_path
 from classifier.errors import ConfigError, ModelFileError
 
 KEY_ENV = "CLASSIFIER_SIGNING_KEY"
@@ -126,7 +126,7 @@ def sign_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
 def write_manifest(model_path: Path, manifest: dict[str, Any]) -> Path:
     """Sign ``manifest`` and write it atomically beside ``model_path``."""
     path = manifest_path(model_path)
-    with atomic_path(path) as tmp, output_errors(path):
+    with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(sign_manifest(manifest), indent=2) + "\n", encoding="utf-8")
     return path
 
