@@ -93,9 +93,10 @@ def outcome(tagger, source: Path, folder: Path) -> None:
         assert str(err) and "\n" not in str(err)
         assert not out.exists()
     else:
-        tagged = out.read_text(encoding="utf-8").splitlines()
+        # JSONL lines end in "\n" only (str.splitlines would also cut at U+0085 in an id).
+        tagged = out.read_bytes().split(b"\n")[:-1]
         rejects = folder / "out.rejects.jsonl"
-        rejected = rejects.read_text().splitlines() if rejects.exists() else []
+        rejected = rejects.read_bytes().split(b"\n")[:-1] if rejects.exists() else []
         assert summary.read == summary.tagged + summary.rejected
         assert (summary.tagged, summary.rejected) == (len(tagged), len(rejected))
         assert all(json.loads(r)["reason"] for r in rejected)
