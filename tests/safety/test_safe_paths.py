@@ -142,3 +142,10 @@ def test_outputs_get_the_users_umask(tmp_path, small_tagger, umask):
         os.umask(old)
     for name in ("out.jsonl", "out.rejects.jsonl"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask
+
+
+def test_spark_rejects_folder_keeps_the_whole_output_name():
+    from classifier.prediction.spark import rejects_dir
+
+    assert rejects_dir("out.parquet") == "out.rejects"
+    assert rejects_dir("hdfs:///tagged/run.v2.parquet") == "hdfs:///tagged/run.v2.rejects"
