@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifier.data.labels import label_index, label_indicator
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
-from classifier.model.features import build_features, frequent_words, is_stateless
+from classifier.model.features import build_features, fit_features, frequent_words, is_stateless
 from classifier.model.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
@@ -152,7 +152,7 @@ class TopicTagger(BaseEstimator):
         target = self._target(label_lists)
 
         cleaned = cleaner.fit_transform(texts)
-        X = _canonical(features.fit_transform(cleaned))
+        X = _canonical(fit_features(features, cleaned))
         self.frequent_words_ = frequent_words(features, cleaned)
         del cleaned
         if self.multilabel_ and self.tune_thresholds:
