@@ -17,12 +17,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from classifier.errors import DataError
+from classifier.paths import data_dir
 
 REUTERS_URL = (
     "https://archive.ics.uci.edu/ml/machine-learning-databases/reuters21578-mld/reuters21578.tar.gz"
 )
 REUTERS_MIRRORS = ("http://kdd.ics.uci.edu/databases/reuters21578/reuters21578.tar.gz",)
-DEFAULT_DEST = Path("data/raw/reuters21578")
+DEFAULT_DEST = data_dir() / "raw" / "reuters21578"
 
 
 def reuters_sums() -> dict[str, str]:

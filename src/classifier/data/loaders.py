@@ -16,13 +16,14 @@ from sklearn.model_selection import train_test_split
 
 from classifier.data.corpus import Corpus, Split
 from classifier.errors import ConfigError, DataError
+from classifier.paths import data_dir
 
 log = logging.getLogger(__name__)
 
 # File suffix -> datasets builder. ".gz" is looked through: "a.jsonl.gz" is JSON.
 _BUILDERS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
 
-DEMO_DIR = Path("data/demo")
+DEMO_DIR = data_dir() / "demo"
 
 
 def builder_for(path: str | Path) -> str:

@@ -104,6 +104,8 @@ class TopicTagger(BaseEstimator):
         Seed of the threshold-tuning folds.
     """
 
+    # sizes: scikit-learn estimators take every hyperparameter as its own __init__ argument
+    # (get_params, clone and the config's tagger.* keys rely on it).
     def __init__(
         self,
         classifier: BaseEstimator,
