@@ -29,7 +29,11 @@ def _open_binary(path: str) -> IO[bytes]:
 
 
 def parse_jsonl_lines(
-    first_line: int, lines: Iterable[bytes], text_fields: Sequence[str], id_field: str | None
+    first_line: int,
+    lines: Iterable[bytes],
+    text_fields: Sequence[str],
+    id_field: str | None,
+    label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
     """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``."""
     for line, raw in enumerate(lines, start=first_line):
@@ -46,7 +50,7 @@ def parse_jsonl_lines(
         except json.JSONDecodeError as err:
             yield Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
             continue
-        yield make_record(line, obj, text_fields, id_field)
+        yield make_record(line, obj, text_fields, id_field, label_field)
 
 
 def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
@@ -79,45 +83,58 @@ def block_lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def _read_jsonl(
+    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
+) -> Iterator:
     for first, block in read_jsonl_blocks(path):
-        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field)
+        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field, label_field)
 
 
-def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def _check_columns(
+    path: str, names: Sequence[str], text_fields: Sequence[str], label_field: str | None
+) -> None:
+    if not any(f in names for f in text_fields):
+        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {list(names)}")
+    if label_field is not None and label_field not in names:
+        raise DataError(f"{path}: no label column {label_field!r}; columns are {list(names)}")
+
+
+def _read_csv(
+    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
+) -> Iterator:
     with _open_binary(path) as raw:
         fh = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.DictReader(fh)
         if reader.fieldnames is None:
             return
-        if not any(f in reader.fieldnames for f in text_fields):
-            raise DataError(
-                f"{path}: no text column {list(text_fields)}; columns are {reader.fieldnames}"
-            )
+        _check_columns(path, reader.fieldnames, text_fields, label_field)
         for row in reader:
             line = reader.line_num
             if None in row:
                 yield Reject(line, None, "more values than header columns")
                 continue
-            yield make_record(line, row, text_fields, id_field)
+            yield make_record(line, row, text_fields, id_field, label_field)
 
 
 def _read_parquet(
-    path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
+    path: str,
+    text_fields: Sequence[str],
+    id_field: str | None,
+    batch_size: int,
+    label_field: str | None,
 ) -> Iterator:
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
-    columns = [c for c in [*text_fields, id_field] if c and c in names]
-    if not any(f in names for f in text_fields):
-        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {names}")
+    columns = [c for c in [*text_fields, id_field, label_field] if c and c in names]
+    _check_columns(path, names, text_fields, label_field)
     line = 0
     for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
         for obj in batch.to_pylist():
             line += 1
-            yield make_record(line, obj, text_fields, id_field)
+            yield make_record(line, obj, text_fields, id_field, label_field)
 
 
 def _read_txt_dir(path: str) -> Iterator:
@@ -139,13 +156,20 @@ def read_records(
     text_fields: Sequence[str] = ("title", "body"),
     id_field: str | None = "id",
     batch_size: int = 4096,
+    label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
-    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``)."""
+    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``).
+
+    With ``label_field`` every row must carry that field too, and keeps its raw value in
+    ``Row.labels`` (a folder of .txt files has no labels).
+    """
     kind = input_format(path)
     if kind == "jsonl":
-        return _read_jsonl(path, text_fields, id_field)
+        return _read_jsonl(path, text_fields, id_field, label_field)
     if kind == "csv":
-        return _read_csv(path, text_fields, id_field)
+        return _read_csv(path, text_fields, id_field, label_field)
     if kind == "parquet":
-        return _read_parquet(path, text_fields, id_field, batch_size)
+        return _read_parquet(path, text_fields, id_field, batch_size, label_field)
+    if label_field is not None:
+        raise DataError(f"{path}: a folder of .txt files has no labels; use JSONL, CSV or Parquet")
     return _read_txt_dir(path)

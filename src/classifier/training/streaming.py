@@ -24,7 +24,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 
-from classifier.data.loaders import _as_labels, builder_for
+from classifier.data.loaders import builder_for, parse_labels
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
 from classifier.model.metrics import Evaluation, score_indicators
@@ -99,7 +99,7 @@ def read_chunks(
             )
             if text:
                 texts.append(text)
-                labels.append(_as_labels(_plain(raw), label_sep, None))
+                labels.append(parse_labels(_plain(raw), label_sep, None))
         yield Chunk(texts, labels, len(frame) - len(texts))
 
 
