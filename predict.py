@@ -37,6 +37,7 @@ def main(cfg: DictConfig) -> None:
             explain=cfg.explain,
             oov=cfg.oov,
             oov_warning=cfg.oov_warning,
+            scores=cfg.scores,
             engine=cfg.engine,
             spark=dict(cfg.spark),
         ),

@@ -220,7 +220,8 @@ def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
     import mlflow.artifacts
 
     if uri.startswith("runs:/") and uri.rstrip("/").count("/") == 1:
-        uri = uri.rstrip("/") + "/model"
+        # A bare run URI means the model file every training run logs (with its manifest).
+        uri = uri.rstrip("/") + "/model_file"
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as err:  # MLflow raises several types for a bad URI

@@ -37,5 +37,8 @@ def run_prediction(
     if engine == "spark":
         from classifier.prediction.spark import predict_spark
 
+        if options.pop("scores", "all") != "all":
+            raise ConfigError("scores=predicted is for engine=local; Spark writes every score")
+
         return predict_spark(loaded.tagger, input, output, **options, **(spark or {}))
     return predict_file(loaded.tagger, input, output, **options)

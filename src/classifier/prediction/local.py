@@ -97,6 +97,7 @@ def predict_file(
     explain: int = 0,
     oov: bool = True,
     oov_warning: float = 0.2,
+    scores: str = "all",
 ) -> Summary:
     """Tag every article of ``input_path`` and write ``output_path`` atomically.
 
@@ -108,8 +109,9 @@ def predict_file(
     labels per article, ``threshold`` overrides the model's thresholds (a number, or
     ``{label: number}``), ``explain=k`` adds the k terms that raised each predicted
     label's score most, ``oov`` adds each article's out-of-vocabulary rate, and a mean
-    rate above ``oov_warning`` adds a warning
-    to the summary.
+    rate above ``oov_warning`` adds a warning to the summary. ``scores="predicted"``
+    writes only the predicted labels' scores (one ``scores`` list, in the order of
+    ``labels``) instead of every label's column.
     """
     kind = output_format(output_path)
     input_format(input_path)
@@ -118,7 +120,17 @@ def predict_file(
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
     job = make_job(
-        tagger, kind, text_fields, id_field, batch_size, on_error, top_k, threshold, explain, oov
+        tagger,
+        kind,
+        text_fields,
+        id_field,
+        batch_size,
+        on_error,
+        top_k,
+        threshold,
+        explain,
+        oov,
+        scores,
     )
     rejects_path = rejects_path or default_rejects_path(output_path)
     summary = Summary(output=output_path, rejects=rejects_path)
