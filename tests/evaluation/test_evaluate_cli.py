@@ -79,7 +79,7 @@ def test_evaluating_the_test_split_gives_the_training_runs_test_metrics(trained,
     artifacts = {a.path for a in client.list_artifacts(logged.info.run_id)}
     assert {"eval_per_label.csv", "eval_label_confusions.csv", "plots"} <= artifacts
     plots = {a.path for a in client.list_artifacts(logged.info.run_id, "plots")}
-    assert "plots/eval_pr_curves.png" in plots
+    assert {"plots/eval_pr_curves.png", "plots/eval_per_label.png"} <= plots
 
 
 def test_a_model_file_is_evaluated_too(trained, repo, mlflow_uri):

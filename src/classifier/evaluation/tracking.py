@@ -83,9 +83,9 @@ def log_model_evaluation(
     if found.rejects:
         lines = [json.dumps(r._asdict()) for r in found.rejects]
         mlflow.log_text("\n".join(lines) + "\n", f"{PREFIX}rejects.jsonl")
-    title = "Per-label F1 (evaluation)"
-    mlflow.log_figure(run_plots.per_label_f1(evaluation, title), "plots/eval_per_label_f1.png")
-    mlflow.log_figure(run_plots.confusion(evaluation), "plots/eval_confusion.png")
+    subject = f"evaluation, {ref.short}"
+    mlflow.log_figure(run_plots.per_label_scores(evaluation, subject), "plots/eval_per_label.png")
+    mlflow.log_figure(run_plots.confusion(evaluation, subject), "plots/eval_confusion.png")
     mlflow.log_figure(
         plots.pr_curves(scores, evaluation.multilabel, top), "plots/eval_pr_curves.png"
     )
