@@ -27,7 +27,11 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
 def parse_jsonl_lines(
-    first_line: int, lines: Iterable[bytes], text_fields: Sequence[str], id_field: str | None
+    first_line: int,
+    lines: Iterable[bytes],
+    text_fields: Sequence[str],
+    id_field: str | None,
+    label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
     """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``.
 
@@ -46,7 +50,7 @@ def parse_jsonl_lines(
             if type(obj) is Reject:
                 yield obj
                 continue
-        yield make_record(line, obj, text_fields, id_field)
+        yield make_record(line, obj, text_fields, id_field, label_field)
 
 
 _AGAIN = object()  # a line for Python's json module
@@ -109,9 +113,20 @@ def block_lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def _read_jsonl(
+    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
+) -> Iterator:
     for first, block in read_jsonl_blocks(path):
-        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field)
+        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field, label_field)
+
+
+def _check_columns(
+    path: str, names: Sequence[str], text_fields: Sequence[str], label_field: str | None
+) -> None:
+    if not any(f in names for f in text_fields):
+        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {list(names)}")
+    if label_field is not None and label_field not in names:
+        raise DataError(f"{path}: no label column {label_field!r}; columns are {list(names)}")
 
 
 def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
@@ -123,7 +138,9 @@ def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
     return ","
 
 
-def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def _read_csv(
+    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
+) -> Iterator:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     with open_input(path) as raw:
         fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -136,8 +153,7 @@ def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> It
             raise DataError(f"{path}:1: malformed CSV header ({err})") from err
         if fieldnames is None:
             return
-        if not any(f in fieldnames for f in text_fields):
-            raise DataError(f"{path}: no text column {list(text_fields)}; columns are {fieldnames}")
+        _check_columns(path, fieldnames, text_fields, label_field)
         while True:
             try:
                 row = next(reader)
@@ -149,20 +165,23 @@ def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> It
             if None in row:
                 yield Reject(reader.line_num, None, "more values than header columns")
                 continue
-            yield make_record(reader.line_num, row, text_fields, id_field)
+            yield make_record(reader.line_num, row, text_fields, id_field, label_field)
 
 
 def _read_parquet(
-    path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
+    path: str,
+    text_fields: Sequence[str],
+    id_field: str | None,
+    batch_size: int,
+    label_field: str | None,
 ) -> Iterator:
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
-    columns = [c for c in [*text_fields, id_field] if c and c in names]
-    if not any(f in names for f in text_fields):
-        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {names}")
+    columns = [c for c in [*text_fields, id_field, label_field] if c and c in names]
+    _check_columns(path, names, text_fields, label_field)
     line = 0
     batches = parquet.iter_batches(batch_size=batch_size, columns=columns)
     while True:
@@ -174,7 +193,7 @@ def _read_parquet(
             return
         for obj in batch.to_pylist():
             line += 1
-            yield make_record(line, obj, text_fields, id_field)
+            yield make_record(line, obj, text_fields, id_field, label_field)
 
 
 def _read_txt_dir(path: str) -> Iterator:
@@ -199,13 +218,20 @@ def read_records(
     text_fields: Sequence[str] = ("title", "body"),
     id_field: str | None = "id",
     batch_size: int = 4096,
+    label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
-    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``)."""
+    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``).
+
+    With ``label_field`` every row must carry that field too, and keeps its raw value in
+    ``Row.labels`` (a folder of .txt files has no labels).
+    """
     kind = input_format(path)
     if kind == "jsonl":
-        return _read_jsonl(path, text_fields, id_field)
+        return _read_jsonl(path, text_fields, id_field, label_field)
     if kind == "csv":
-        return _read_csv(path, text_fields, id_field)
+        return _read_csv(path, text_fields, id_field, label_field)
     if kind == "parquet":
-        return _read_parquet(path, text_fields, id_field, batch_size)
+        return _read_parquet(path, text_fields, id_field, batch_size, label_field)
+    if label_field is not None:
+        raise DataError(f"{path}: a folder of .txt files has no labels; use JSONL, CSV or Parquet")
     return _read_txt_dir(path)
