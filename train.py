@@ -3,6 +3,11 @@
 Sweeps: ``python train.py -m model=linear_svc,logreg`` or ``python train.py hparams_search=optuna``.
 """
 
+from classifier.cli import quiet_interrupts
+
+# Before the slow imports below: a Ctrl-C while they run prints "interrupted", exits 130.
+quiet_interrupts()
+
 from pathlib import Path
 
 import hydra

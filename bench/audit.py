@@ -27,17 +27,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
+from reuters import add_corpus_args, config_and_corpus
 
 from classifier.audit.duplicates import find_duplicates
 from classifier.audit.label_errors import article_scores, decision_margins
 from classifier.audit.run import indicator
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.corpus import Split
-from classifier.data.fetch import fetch_reuters21578
 from classifier.model.metrics import score_indicators
 from classifier.training.crossval import OutOfFold, out_of_fold
-from classifier.training.trainer import build_tagger, load_corpus
+from classifier.training.trainer import build_tagger
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -302,13 +301,7 @@ def print_tables(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiment", default="reuters", help="config in conf/experiment/")
-    parser.add_argument("--subset", default=None, help="r90 (default of the experiment), r10, all")
-    parser.add_argument(
-        "--from", dest="source", type=Path, default=None, help="local copy of reuters21578.tar.gz"
-    )
-    parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
-    parser.add_argument("--out", type=Path, default=REPO / "bench/results/audit.json")
+    add_corpus_args(parser, REPO / "bench/results/audit.json")
     parser.add_argument("--flip-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0, help="seed of the flips and the loop")
     parser.add_argument("--folds", type=int, default=5)
@@ -318,18 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-loop", action="store_true", help="only the planted errors")
     args = parser.parse_args(argv)
 
-    fetch_reuters21578(args.raw_dir, source=args.source)
-    overrides = [f"experiment={args.experiment}", f"data.raw_dir={args.raw_dir}"]
-    if args.subset:
-        overrides.append(f"data.subset={args.subset}")
-    with initialize_config_dir(str(REPO / "conf"), version_base="1.3"):
-        cfg = compose("audit", overrides=overrides)
-    corpus = load_corpus(cfg)
-    print(
-        f"{corpus.name} {cfg.data.subset}: {len(corpus.train)} train / {len(corpus.test)} "
-        f"test stories, {len(corpus.label_names)} labels",
-        file=sys.stderr,
-    )
+    cfg, corpus = config_and_corpus(args, "audit")
     result = {
         "corpus": corpus.name,
         "subset": cfg.data.subset,

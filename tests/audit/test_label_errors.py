@@ -1,13 +1,16 @@
 import numpy as np
 import pytest
+from sklearn.svm import LinearSVC
 
 from classifier.audit.label_errors import evidence, rank_label_issues
 from classifier.audit.margins import margins
-from classifier.audit.run import indicator
 from classifier.data.corpus import Split
+from classifier.data.labels import label_indicator
 from classifier.errors import ConfigError
+from classifier.model.tagger import TopicTagger
 from classifier.training.crossval import out_of_fold
 from tests.audit.conftest import demo_tagger
+from tests.helpers import TOPIC_WORDS, make_articles
 
 
 def test_evidence_is_zero_at_the_threshold_and_one_at_the_other_sides_mean():
@@ -56,7 +59,7 @@ def _planted(split: Split, row: int, labels: list[str]) -> Split:
 def _issues(demo, planted: Split, **options):
     oof = out_of_fold(demo_tagger(), planted, folds=5, seed=0)
     return rank_label_issues(
-        planted.ids, indicator(planted.labels, demo.label_names), oof, **options
+        planted.ids, label_indicator(planted.labels, demo.label_names), oof, **options
     )
 
 
@@ -117,3 +120,21 @@ def test_tuned_thresholds_are_an_option_and_unknown_choices_an_error(demo):
     assert issues[0].id == "demo-0001"
     with pytest.raises(ConfigError, match=r"audit\.threshold='median'"):
         _issues(demo, demo.train, threshold="median")
+
+
+def test_single_label_data_ranks_a_planted_wrong_label_first():
+    texts, labels = make_articles(300, seed=3)
+    keep = [i for i, item in enumerate(labels) if len(item) == 1][:150]
+    split = Split([f"a{i}" for i in keep], [texts[i] for i in keep], [labels[i] for i in keep])
+    row = 7
+    true = split.labels[row][0]
+    wrong = next(name for name in sorted(TOPIC_WORDS) if name != true)
+    planted = _planted(split, row, [wrong])
+    names = sorted(TOPIC_WORDS)
+    oof = out_of_fold(TopicTagger(LinearSVC()), planted, folds=5, seed=0)
+    assert not oof.multilabel
+    issues = rank_label_issues(planted.ids, label_indicator(planted.labels, names), oof)
+    top = issues[0]
+    assert top.id == planted.ids[row] and top.suspected == [true] and top.confident
+    assert f"{wrong} given but another label scored higher" in top.reason
+    assert all(len(x.suspected) == 1 for x in issues)

@@ -40,4 +40,8 @@ def output_format(path: str) -> str:
             return kind
     if path.lower().endswith(".parquet"):
         return "parquet"
-    raise DataError(f"{path}: unknown output type; use .jsonl, .csv, .parquet or -")
+    if name.endswith(".parquet"):
+        raise DataError(f"{path}: Parquet is compressed inside; name the output .parquet")
+    raise DataError(
+        f"{path}: unknown output type; use .jsonl, .csv (either may end in .gz), .parquet or -"
+    )

@@ -37,12 +37,12 @@ def builder_for(path: str | Path) -> str:
     return _BUILDERS[suffixes[-1]]
 
 
-def _as_labels(value: Any, sep: str | None, names: Sequence[str] | None) -> list[str]:
+def parse_labels(value: Any, sep: str | None, names: Sequence[str] | None) -> list[str]:
     """Normalise one label cell: a list, a separated string, a class index, or empty."""
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        return [lab for v in value for lab in _as_labels(v, None, names)]
+        return [lab for v in value for lab in parse_labels(v, None, names)]
     if names is not None and isinstance(value, int):
         return [names[value]]
     text = str(value).strip()
@@ -96,7 +96,7 @@ def dataset_to_split(
             continue
         ids.append(str(raw_ids[i]) if raw_ids is not None else f"{id_prefix}{i}")
         texts.append(text)
-        labels.append(_as_labels(raw_labels[i], label_sep, names))
+        labels.append(parse_labels(raw_labels[i], label_sep, names))
     if len(texts) < len(ds):
         log.warning("%s: dropped %d row(s) with empty text", where, len(ds) - len(texts))
     return Split(ids, texts, labels)
@@ -116,7 +116,8 @@ def _seeded_split(split: Split, test_size: float, seed: int) -> tuple[Split, Spl
     return split.subset(train_idx), split.subset(test_idx)
 
 
-def _read_file(path: str | Path) -> datasets.Dataset:
+def read_file(path: str | Path) -> datasets.Dataset:
+    """One CSV, JSONL or Parquet file (optionally compressed) as a ``datasets.Dataset``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
@@ -151,11 +152,11 @@ def load_files(
         id_field=id_field,
     )
     train = dataset_to_split(
-        _read_file(train_path), where=str(train_path), id_prefix="train-", **fields
+        read_file(train_path), where=str(train_path), id_prefix="train-", **fields
     )
     if test_path:
         test = dataset_to_split(
-            _read_file(test_path), where=str(test_path), id_prefix="test-", **fields
+            read_file(test_path), where=str(test_path), id_prefix="test-", **fields
         )
     else:
         train, test = _seeded_split(train, test_size, seed)

@@ -21,6 +21,8 @@ class Row(NamedTuple):
     line: int
     id: str
     text: str
+    # The raw value of the label field, when the reader was asked for one (evaluation).
+    labels: Any = None
 
 
 class Reject(NamedTuple):
@@ -32,9 +34,16 @@ class Reject(NamedTuple):
 
 
 def make_record(
-    line: int, obj: Any, text_fields: Sequence[str], id_field: str | None
+    line: int,
+    obj: Any,
+    text_fields: Sequence[str],
+    id_field: str | None,
+    label_field: str | None = None,
 ) -> Row | Reject:
-    """Check one parsed row and join its text fields; bad rows become a :class:`Reject`."""
+    """Check one parsed row and join its text fields; bad rows become a :class:`Reject`.
+
+    With ``label_field`` (labelled rows, for evaluation) a row without it is rejected too.
+    """
     if not isinstance(obj, dict):
         return Reject(line, None, f"expected an object, got {type(obj).__name__}")
     raw_id = obj.get(id_field) if id_field else None
@@ -60,4 +69,10 @@ def make_record(
             parts.append(value)
     if not parts:
         return Reject(line, row_id, "empty text")
-    return Row(line, row_id, "\n\n".join(parts))
+    if label_field is None:
+        return Row(line, row_id, "\n\n".join(parts))
+    if label_field not in obj:
+        return Reject(
+            line, row_id, f"no label field {label_field!r}; the row has fields {sorted(obj)}"
+        )
+    return Row(line, row_id, "\n\n".join(parts), obj[label_field])

@@ -9,6 +9,7 @@ from typing import Any
 from classifier.errors import ConfigError
 from classifier.model.persistence import is_mlflow_uri, load_model_uri
 from classifier.prediction.local import Summary, predict_file
+from classifier.prediction.paths import check_paths, default_rejects_path
 
 
 def run_prediction(
@@ -29,6 +30,11 @@ def run_prediction(
     """
     if engine not in ("local", "spark"):
         raise ConfigError(f"engine={engine!r} is not valid; choose 'local' or 'spark'")
+    # Before the model is read: a run that would write over its input stops at once.
+    rejects = options.get("rejects_path") or (
+        default_rejects_path(output) if engine == "local" else None
+    )
+    check_paths([input], {"output": output, "rejects file": rejects})
     if tracking_uri and is_mlflow_uri(model):  # a model file needs no MLflow (~1 s to import)
         import mlflow
 

@@ -17,15 +17,16 @@ from typing import IO, Any, Literal
 import numpy as np
 from tqdm import tqdm
 
-from classifier.atomic import atomic_path
+from classifier.atomic import atomic_path, output_errors
 from classifier.data.formats import STDIO, input_format, output_format
 from classifier.data.readers import read_jsonl_blocks, read_records
 from classifier.data.records import Reject, Row
 from classifier.errors import ConfigError, DataError
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.job import ThresholdOverride, make_job, run_chunk
+from classifier.prediction.paths import check_paths, default_rejects_path
 from classifier.prediction.workers import BACKENDS, ordered_map, resolve_n_jobs
-from classifier.prediction.writers import ChunkWriter, default_rejects_path
+from classifier.prediction.writers import ChunkWriter
 
 OnError = Literal["reject", "fail"]
 
@@ -60,6 +61,13 @@ class Summary:
         if self.oov_mean is not None:
             text += f"; mean out-of-vocabulary rate {self.oov_mean:.1%}"
         return text
+
+
+def reject_lines(rejects: Sequence[Reject]) -> bytes:
+    """The rejects file's JSONL lines for ``rejects``: line number, id and reason."""
+    return "".join(
+        json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n" for r in rejects
+    ).encode("utf-8")
 
 
 def _tasks(
@@ -113,6 +121,8 @@ def predict_file(
     writes only the predicted labels' scores (one ``scores`` list, in the order of
     ``labels``) instead of every label's column.
     """
+    rejects_path = rejects_path or default_rejects_path(output_path)
+    check_paths([input_path], {"output": output_path, "rejects file": rejects_path})
     kind = output_format(output_path)
     input_format(input_path)
     if workers not in BACKENDS:
@@ -132,7 +142,6 @@ def predict_file(
         oov,
         scores,
     )
-    rejects_path = rejects_path or default_rejects_path(output_path)
     summary = Summary(output=output_path, rejects=rejects_path)
     counts = np.zeros(len(tagger.labels_), dtype=np.int64)
     oov_sum, oov_n = 0.0, 0
@@ -140,7 +149,9 @@ def predict_file(
 
     def run(out: IO[bytes], rejects: IO[bytes]) -> None:
         nonlocal oov_sum, oov_n
-        writer = ChunkWriter(job, out)
+        # Write errors (a full disk) are reported against the file being written.
+        with output_errors(output_path):
+            writer = ChunkWriter(job, out, gzip=output_path.lower().endswith(".gz"))
         bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
         results = ordered_map(run_chunk, job, tasks, resolve_n_jobs(n_jobs), workers)
         try:
@@ -150,12 +161,8 @@ def predict_file(
                         bad = chunk.rejects[0]
                         raise DataError(f"{input_path}:{bad.line}: {bad.reason}")
                     if chunk.rejects:
-                        rejects.write(
-                            "".join(
-                                json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n"
-                                for r in chunk.rejects
-                            ).encode("utf-8")
-                        )
+                        with output_errors(rejects_path or "standard error"):
+                            rejects.write(reject_lines(chunk.rejects))
                     summary.read += chunk.read
                     summary.rejected += len(chunk.rejects)
                     summary.tagged += chunk.tagged
@@ -163,24 +170,28 @@ def predict_file(
                     oov_sum += chunk.oov_sum
                     oov_n += chunk.oov_n
                     if chunk.payload is not None:
-                        writer.write(chunk.payload)
+                        with output_errors(output_path):
+                            writer.write(chunk.payload)
                     bar.update(chunk.read)
         finally:
             results.close()
-        writer.close()
+        with output_errors(output_path):
+            writer.close()
+        with output_errors(rejects_path or "standard error"):
+            rejects.flush()
 
     if output_path == STDIO:
         # Rejects go to a file if one is named, else to standard error: never dropped.
         if rejects_path:
-            with atomic_path(rejects_path) as rej_tmp, open(rej_tmp, "wb") as rej:
+            with atomic_path(rejects_path, False) as rej_tmp, open(rej_tmp, "wb") as rej:
                 run(sys.stdout.buffer, rej)
         else:
             run(sys.stdout.buffer, sys.stderr.buffer)
         sys.stdout.buffer.flush()
     else:
         with (
-            atomic_path(output_path) as out_tmp,
-            atomic_path(rejects_path) as rej_tmp,
+            atomic_path(output_path, False) as out_tmp,
+            atomic_path(rejects_path, False) as rej_tmp,
             open(out_tmp, "wb") as out,
             open(rej_tmp, "wb") as rejects,
         ):
