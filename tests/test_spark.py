@@ -15,6 +15,7 @@ from classifier.model.persistence import save_model
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.engines import run_prediction
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 from classifier.prediction.spark import predict_spark, spark_session
 from tests.helpers import make_articles
 
@@ -49,8 +50,12 @@ def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def local_and_spark(tagger: TopicTagger, source: Path, out: Path, **kw) -> tuple:
-    local = predict_file(tagger, str(source), str(out / "local.parquet"), batch_size=64, **kw)
-    summary = predict_spark(tagger, str(source), str(out / "spark.parquet"), batch_size=64, **kw)
+    local = predict_file(
+        tagger, str(source), str(out / "local.parquet"), PredictOptions(batch_size=64, **kw)
+    )
+    summary = predict_spark(
+        tagger, str(source), str(out / "spark.parquet"), PredictOptions(batch_size=64, **kw)
+    )
     a = pd.read_parquet(out / "local.parquet").sort_values("id").reset_index(drop=True)
     b = pd.read_parquet(out / "spark.parquet").sort_values("id").reset_index(drop=True)
     return local, summary, a, b
@@ -117,7 +122,7 @@ def test_spark_replaces_output_and_fails_cleanly(spark, tagger, articles, tmp_pa
     predict_spark(tagger, str(articles), str(out))
     first = sorted(p.name for p in out.iterdir())
     with pytest.raises(DataError, match="malformed JSON"):
-        predict_spark(tagger, str(articles), str(out), on_error="fail")
+        predict_spark(tagger, str(articles), str(out), PredictOptions(on_error="fail"))
     assert sorted(p.name for p in out.iterdir()) == first  # the old output is untouched
     with pytest.raises(DataError, match="engine=spark writes Parquet"):
         predict_spark(tagger, str(articles), str(tmp_path / "tagged.csv"))
@@ -131,8 +136,7 @@ def test_run_prediction_dispatches_to_spark(spark, tagger, articles, tmp_path: P
         str(model),
         str(articles),
         str(tmp_path / "out.parquet"),
-        engine="spark",
-        spark={"master": "local[2]"},
+        PredictOptions(engine="spark", spark={"master": "local[2]"}),
     )
     assert summary.tagged == 300
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 300

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from classifier.data.corpus import Corpus, Split
 
@@ -27,10 +28,9 @@ def apply_label_map(
     if not mapping:
         return corpus
     mapping = dict(mapping)
-    return Corpus(
-        corpus.name,
-        corpus.source,
-        _map_split(corpus.train, mapping, keep_unmapped),
-        _map_split(corpus.test, mapping, keep_unmapped),
-        {**corpus.extra, "label_map": len(mapping)},
+    return replace(
+        corpus,
+        train=_map_split(corpus.train, mapping, keep_unmapped),
+        test=_map_split(corpus.test, mapping, keep_unmapped),
+        extra={**corpus.extra, "label_map": len(mapping)},
     )

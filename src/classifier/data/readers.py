@@ -1,12 +1,15 @@
 """Streaming readers of articles to tag: JSONL (also in raw blocks for workers), CSV,
-Parquet and folders of .txt files; every row comes out as a Row or a Reject."""
+Parquet, plain text (one article per line) and folders of .txt files; every row comes out
+as a Row or a Reject, made by :func:`classifier.data.records.make_record`."""
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
+import lzma
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -15,9 +18,19 @@ from typing import IO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from classifier.data.formats import STDIO, input_format
-from classifier.data.records import Reject, Row, make_record
+from classifier.data.formats import STDIO, detect_format, input_format, sniff_lines
+from classifier.data.records import (
+    DEFAULT_FIELDS,
+    FROM_FILE,
+    FROM_LINE,
+    Reject,
+    Row,
+    TextFields,
+    make_record,
+)
 from classifier.errors import DataError
+
+_OPENERS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}
 
 
 def _open_binary(path: str) -> IO[bytes]:
@@ -25,11 +38,13 @@ def _open_binary(path: str) -> IO[bytes]:
         return sys.stdin.buffer
     if not Path(path).exists():
         raise DataError(f"{path}: input file not found")
-    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+    found = detect_format(path)
+    opener = _OPENERS.get(found.compression) if found else None
+    return opener(path, "rb") if opener else open(path, "rb")
 
 
 def parse_jsonl_lines(
-    first_line: int, lines: Iterable[bytes], text_fields: Sequence[str], id_field: str | None
+    first_line: int, lines: Iterable[bytes], fields: TextFields
 ) -> Iterator[Row | Reject]:
     """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``."""
     for line, raw in enumerate(lines, start=first_line):
@@ -46,7 +61,22 @@ def parse_jsonl_lines(
         except json.JSONDecodeError as err:
             yield Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
             continue
-        yield make_record(line, obj, text_fields, id_field)
+        yield make_record(line, obj, fields)
+
+
+def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | Reject]:
+    """Plain text ``lines`` (bytes, without their newline), one article each, with the id
+    ``line-<n>``: a .txt file or standard input that is not JSONL."""
+    for line, raw in enumerate(lines, start=first_line):
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as err:
+            yield Reject(line, None, f"bytes that are not UTF-8 at column {err.start + 1}")
+            continue
+        if not text:
+            yield Reject(line, None, "blank line")
+            continue
+        yield Row(line, f"line-{line}", text, FROM_LINE)
 
 
 def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
@@ -79,45 +109,63 @@ def block_lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _read_jsonl(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def line_kind(path: str, first_block: bytes) -> str:
+    """``jsonl`` or ``lines``: what the lines of ``path`` are (standard input is sniffed)."""
+    if path == STDIO:
+        return sniff_lines(first_block)
+    return input_format(path)
+
+
+def _read_lines(path: str, fields: TextFields) -> Iterator:
+    kind = None
     for first, block in read_jsonl_blocks(path):
-        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field)
+        kind = kind or line_kind(path, block)
+        lines = block_lines(block)
+        if kind == "lines":
+            yield from parse_text_lines(first, lines)
+        else:
+            yield from parse_jsonl_lines(first, lines, fields)
 
 
-def _read_csv(path: str, text_fields: Sequence[str], id_field: str | None) -> Iterator:
+def check_columns(path: str, columns: Sequence[str], fields: TextFields) -> None:
+    """A table (CSV, Parquet) with no column to read text from stops at once."""
+    names = [*fields.fields, *([fields.fallback] if fields.fallback else [])]
+    if not any(name in columns for name in names):
+        raise DataError(
+            f"{path}: no column the model reads text from ({fields.describe()}); "
+            f"the file has columns {list(columns)} (set text_fields=[...] to choose)"
+        )
+
+
+def _read_csv(path: str, fields: TextFields) -> Iterator:
     with _open_binary(path) as raw:
         fh = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
         reader = csv.DictReader(fh)
         if reader.fieldnames is None:
             return
-        if not any(f in reader.fieldnames for f in text_fields):
-            raise DataError(
-                f"{path}: no text column {list(text_fields)}; columns are {reader.fieldnames}"
-            )
+        check_columns(path, reader.fieldnames, fields)
         for row in reader:
             line = reader.line_num
             if None in row:
                 yield Reject(line, None, "more values than header columns")
                 continue
-            yield make_record(line, row, text_fields, id_field)
+            yield make_record(line, row, fields)
 
 
-def _read_parquet(
-    path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
-) -> Iterator:
+def _read_parquet(path: str, fields: TextFields, batch_size: int) -> Iterator:
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
-    columns = [c for c in [*text_fields, id_field] if c and c in names]
-    if not any(f in names for f in text_fields):
-        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {names}")
+    check_columns(path, names, fields)
+    wanted = [*fields.fields, fields.fallback, fields.id_field]
+    columns = [c for c in dict.fromkeys(wanted) if c and c in names]
     line = 0
     for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
         for obj in batch.to_pylist():
             line += 1
-            yield make_record(line, obj, text_fields, id_field)
+            yield make_record(line, obj, fields)
 
 
 def _read_txt_dir(path: str) -> Iterator:
@@ -131,21 +179,19 @@ def _read_txt_dir(path: str) -> Iterator:
         if not text.strip():
             yield Reject(line, file.stem, f"{file.name}: empty text")
             continue
-        yield Row(line, file.stem, text.strip())
+        yield Row(line, file.stem, text.strip(), FROM_FILE)
 
 
 def read_records(
-    path: str,
-    text_fields: Sequence[str] = ("title", "body"),
-    id_field: str | None = "id",
-    batch_size: int = 4096,
+    path: str, fields: TextFields = DEFAULT_FIELDS, batch_size: int = 4096
 ) -> Iterator[Row | Reject]:
-    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``)."""
+    """Stream the rows of ``path`` (JSONL, CSV, Parquet, .txt lines, a folder of .txt, or
+    ``-``: JSONL or plain lines on standard input)."""
     kind = input_format(path)
-    if kind == "jsonl":
-        return _read_jsonl(path, text_fields, id_field)
+    if kind in ("jsonl", "lines"):
+        return _read_lines(path, fields)
     if kind == "csv":
-        return _read_csv(path, text_fields, id_field)
+        return _read_csv(path, fields)
     if kind == "parquet":
-        return _read_parquet(path, text_fields, id_field, batch_size)
+        return _read_parquet(path, fields, batch_size)
     return _read_txt_dir(path)

@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelBinarizer
 
 from classifier.data.loaders import _as_labels, builder_for
+from classifier.data.records import JOIN, NotText, TextFields, article_text
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
 from classifier.model.metrics import Evaluation, score_indicators
@@ -80,8 +81,9 @@ def read_chunks(
 ) -> Iterator[Chunk]:
     """Labelled rows of a JSONL, CSV or Parquet file, ``chunk_size`` at a time.
 
-    Text fields are joined with a blank line and rows with empty text are dropped (counted
-    in ``Chunk.dropped``), as :func:`classifier.data.loaders.dataset_to_split` does.
+    Text fields are joined by :func:`~classifier.data.records.article_text` and rows
+    without text are dropped (counted in ``Chunk.dropped``), as
+    :func:`classifier.data.loaders.dataset_to_split` does.
     """
     if chunk_size < 1:
         raise ConfigError(f"outofcore.chunk_size={chunk_size} must be at least 1")
@@ -92,11 +94,13 @@ def read_chunks(
                 f"{path}: field(s) {missing} not found; the data has fields {list(frame.columns)}"
             )
         texts, labels = [], []
-        parts = frame[list(text_fields)].to_numpy(dtype=object)
+        names = list(text_fields)
+        parts = frame[names].to_numpy(dtype=object)
         for row, raw in zip(parts, frame[label_field].tolist(), strict=True):
-            text = "\n\n".join(
-                str(p).strip() for p in row if p is not None and p == p and str(p).strip()
-            )
+            try:
+                text = article_text(dict(zip(names, row, strict=True)), names)
+            except NotText:
+                text = ""
             if text:
                 texts.append(text)
                 labels.append(_as_labels(_plain(raw), label_sep, None))
@@ -267,6 +271,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
     if cfg.tagger.get("tune_thresholds"):
         log.info("out-of-core training keeps default thresholds (no out-of-fold scores)")
     text_fields = list(data.text_fields)
+    fields = TextFields(tuple(text_fields), JOIN, data.get("id_field") or "id")
 
     def chunks(path: str) -> Iterator[Chunk]:
         return read_chunks(path, text_fields, data.label_field, data.label_sep, opts.chunk_size)
@@ -332,8 +337,9 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
                 "training": "out-of-core",
             },
             fmt=cfg.output.format,
+            fields=fields,
         )
         examples = next(chunks(data.test_path)).texts[:2] if cfg.mlflow.log_model else []
-        model_uri, registered_version = publish_model(cfg, tagger, model_path, examples)
+        model_uri, registered_version = publish_model(cfg, tagger, model_path, examples, fields)
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
     return TrainResult(run_id, evaluation, model_path, model_uri, {}, registered_version)

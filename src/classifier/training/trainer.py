@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from classifier.data.corpus import Corpus
 from classifier.data.labels import apply_label_map
+from classifier.data.records import DEFAULT_FIELDS, TextFields
 from classifier.errors import ConfigError
 from classifier.model.metrics import Evaluation, evaluate
 from classifier.model.persistence import library_versions, save_model
@@ -132,6 +133,7 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
                 "git_commit": commit,
             },
             fmt=cfg.output.format,
+            fields=corpus.fields,
         )
         tracking.log_model_card(
             model_card.render(
@@ -145,7 +147,9 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
             )
         )
         examples = corpus.test.texts[:2]
-        model_uri, registered_version = publish_model(cfg, tagger, model_path, examples)
+        model_uri, registered_version = publish_model(
+            cfg, tagger, model_path, examples, corpus.fields
+        )
         log.info("model written to %s (MLflow run %s)", model_path, run_id)
     return TrainResult(run_id, evaluation, model_path, model_uri, cv_metrics, registered_version)
 
@@ -164,13 +168,17 @@ def describe_run(
 
 
 def publish_model(
-    cfg: DictConfig, tagger: TopicTagger, model_path: Path, examples: list[str]
+    cfg: DictConfig,
+    tagger: TopicTagger,
+    model_path: Path,
+    examples: list[str],
+    fields: TextFields = DEFAULT_FIELDS,
 ) -> tuple[str | None, str | None]:
     """Log the saved model to the active run (``mlflow.log_model``) and register it
     (``register``); returns the logged model's URI and the registered version."""
     model_uri = None
     if cfg.mlflow.log_model:
-        model_uri = tracking.log_model(tagger, model_path, examples)
+        model_uri = tracking.log_model(tagger, model_path, examples, fields)
     version = None
     if cfg.get("register"):
         version = tracking.register_model(model_uri, cfg.registry.name, cfg.registry.get("alias"))
