@@ -32,11 +32,11 @@ from classifier.audit.label_errors import rank_label_issues
 from classifier.audit.margins import margins
 from classifier.audit.run import indicator
 from classifier.audit.selection import select_random, select_uncertain
-from classifier.crossval import out_of_fold
 from classifier.data.corpus import Split
 from classifier.data.fetch import fetch_reuters21578
-from classifier.evaluation import score_indicators
-from classifier.training import build_tagger, load_corpus
+from classifier.model.metrics import score_indicators
+from classifier.training.crossval import out_of_fold
+from classifier.training.trainer import build_tagger, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 

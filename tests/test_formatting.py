@@ -61,3 +61,13 @@ def test_no_rows_and_mismatched_prefixes():
     assert fixed_point_rows(np.zeros((0, 3)), KEYS, 6) == []
     with pytest.raises(ValueError, match="2 prefixes for 3 columns"):
         fixed_point_rows(np.zeros((1, 3)), KEYS[:2], 6)
+
+
+def test_only_the_kept_cells_are_written():
+    values = np.array([[-0.5, 10.25, 3.0], [1.0, 2.0, 3.0], [np.inf, 1.0, 2.0]])
+    keep = np.array([[True, False, True], [False, False, False], [True, True, False]])
+    assert fixed_point_rows(values[:2], KEYS, 2, keep[:2]) == [
+        b', "score_a": -0.50,3.00',
+        b"",
+    ]
+    assert fixed_point_rows(values, KEYS, 1, keep)[2] == b', "score_a": inf, "score_b": 1.0'

@@ -3,10 +3,14 @@ the product uses float32 coefficients) and its labels (except within 1e-5 of a t
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
@@ -213,3 +217,63 @@ def test_explain_lists_the_terms_that_raised_each_predicted_label():
     assert {"oil", "pipeline", "refinery", "oil pipeline", "pipeline refinery"} >= {
         t for t, _ in terms
     }
+
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+
+
+def demo_texts(split: str) -> tuple[list[str], list[list[str]]]:
+    """The bundled demo corpus (news-like articles written for this project)."""
+    rows = [json.loads(line) for line in (DEMO / f"{split}.jsonl").read_text().splitlines()]
+    return [f"{r['title']}\n\n{r['body']}" for r in rows], [r["topics"] for r in rows]
+
+
+def non_ascii(text: str, rng: random.Random) -> str:
+    """``text`` as other tools write it: typographic quotes and dashes, accents,
+    non-breaking spaces, full-width digits and a few words of other scripts."""
+    swaps = {'"': "\u201c", "'": "\u2019", " - ": " \u2014 ", "e": "\u00e9", " ": "\u00a0"}
+    for old, new in swaps.items():
+        text = text.replace(old, new, rng.randint(0, 3))
+    return text + rng.choice(
+        ["", " 東京 株式", " москва", " \uff11\uff12 naïve café", "\ufb01nance"]
+    )
+
+
+@pytest.mark.parametrize("digits", ["keep", "remove"])
+def test_real_looking_articles_ascii_and_not_give_the_pipelines_features_and_labels(digits):
+    train, labels = demo_texts("train")
+    tagger = TopicTagger(
+        LinearSVC(),
+        features=build_features(word={"ngram_range": (1, 2), "max_df": 0.5, "sublinear_tf": True}),
+        cleaner=TextCleaner(digits=digits),
+    ).fit(train, labels)
+    rng = random.Random(3)
+    test, _ = demo_texts("test")
+    texts = test + [non_ascii(t, rng) for t in test + train[:100]]
+    assert sum(t.isascii() for t in texts) >= 30 and sum(not t.isascii() for t in texts) >= 100
+    scorer = Scorer(tagger)
+    assert scorer.ngrams is not None
+    X, _ = scorer.transform(texts)
+    assert abs(X - tagger.transform_features(texts)).max() <= 1e-9
+    assert_scores_and_labels_match(tagger, scorer.scores(X), texts)
+
+
+@pytest.fixture(scope="module")
+def default_tagger():
+    return fit({"word": WORD})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=300)
+        | st.text(alphabet=st.sampled_from("oil gas Price,.-/'\n 12.5 wheat OPEC"), max_size=300),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_random_texts_give_the_pipelines_features_and_labels(default_tagger, texts):
+    scorer = Scorer(default_tagger)
+    X, _ = scorer.transform(texts)
+    assert abs(X - default_tagger.transform_features(texts)).max() <= 1e-9
+    assert_scores_and_labels_match(default_tagger, scorer.scores(X), texts)

@@ -7,7 +7,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.data.corpus import Corpus
 from classifier.data.loaders import load_demo
-from classifier.tagger import TopicTagger
+from classifier.model.tagger import TopicTagger
 
 
 def demo_tagger() -> TopicTagger:

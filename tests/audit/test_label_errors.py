@@ -4,8 +4,8 @@ import pytest
 from classifier.audit.label_errors import evidence, rank_label_issues
 from classifier.audit.margins import margins
 from classifier.audit.run import indicator
-from classifier.crossval import out_of_fold
 from classifier.data.corpus import Split
+from classifier.training.crossval import out_of_fold
 from tests.audit.conftest import demo_tagger
 
 

@@ -10,7 +10,7 @@ from classifier.audit.label_next import run_label_next
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.loaders import load_files
 from classifier.errors import ConfigError
-from classifier.persistence import save_model
+from classifier.model.persistence import save_model
 
 
 def test_labels_take_turns_and_closest_comes_first():

@@ -18,9 +18,9 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
-from classifier.cleaning import clean_text
 from classifier.data.corpus import Split
 from classifier.errors import ConfigError
+from classifier.model.cleaning import clean_text
 
 
 @dataclass(frozen=True)

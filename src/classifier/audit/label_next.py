@@ -19,7 +19,7 @@ from classifier.data.corpus import Split
 from classifier.data.loaders import _read_file as read_table
 from classifier.data.loaders import dataset_to_split
 from classifier.errors import ConfigError, DataError
-from classifier.persistence import is_mlflow_uri, load_model_uri
+from classifier.model.persistence import is_mlflow_uri, load_model_uri
 
 log = logging.getLogger(__name__)
 

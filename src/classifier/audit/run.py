@@ -12,17 +12,17 @@ import numpy as np
 from omegaconf import DictConfig
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from classifier import tracking
 from classifier.audit.confusions import confused_pairs
 from classifier.audit.duplicates import find_duplicates
 from classifier.audit.label_errors import rank_label_issues
 from classifier.audit.report import AuditResult, write_outputs
-from classifier.checks import check_corpus
-from classifier.crossval import out_of_fold
 from classifier.data.corpus import Corpus
 from classifier.errors import ConfigError
-from classifier.evaluation import score_indicators
-from classifier.training import build_tagger, describe_run, load_corpus
+from classifier.model.metrics import score_indicators
+from classifier.tracking import runs as tracking
+from classifier.training.checks import check_corpus
+from classifier.training.crossval import out_of_fold
+from classifier.training.trainer import build_tagger, describe_run, load_corpus
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,23 @@ def _word_keys(words: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
     return _pack(codes, starts[index], lengths[index]), index
 
 
+class Tokens(NamedTuple):
+    """The tokens of a batch of texts, from :meth:`WordNgrams.tokenize`.
+
+    ``keys``: the packed key of each token of the ASCII texts (found in their raw bytes),
+    ``key_doc`` its text; ``long``: the text of those over 10 characters, at positions
+    ``long_at``; ``ids``: the word ids of the other texts' tokens, ``id_doc`` their text.
+    """
+
+    n_texts: int
+    keys: np.ndarray
+    key_doc: np.ndarray
+    long_at: np.ndarray
+    long: list[str]
+    ids: np.ndarray
+    id_doc: np.ndarray
+
+
 class WordNgrams:
     """Finds the vocabulary columns of the unigrams and bigrams of many texts.
 
@@ -177,48 +195,70 @@ class WordNgrams:
         once per occurrence), and each text's out-of-vocabulary rate: the share of its
         tokens that are neither unigrams of the vocabulary nor ``seen_words`` (0 for a text
         without tokens)."""
+        return self.lookup(self.tokenize(texts))
+
+    def tokenize(self, texts: Sequence[str]) -> Tokens:
+        """The tokens of ``texts``: packed keys for those of ASCII texts (from their raw
+        bytes), word ids for the others' (cleaner and token pattern, one lookup each)."""
         if self._ascii and all(map(str.isascii, texts)):
-            ids, doc = self._ascii_ids(texts)
+            fast, rest = np.arange(len(texts)), np.zeros(0, dtype=np.int64)
         else:
-            fast = [i for i, t in enumerate(texts) if t.isascii()] if self._ascii else []
+            fast = np.asarray(
+                [i for i, t in enumerate(texts) if t.isascii()] if self._ascii else [],
+                dtype=np.int64,
+            )
             rest = np.setdiff1d(np.arange(len(texts)), fast)
-            ids_a, doc_a = self._ascii_ids([texts[i] for i in fast])
-            ids_b, doc_b = self._string_ids(self._prepare([texts[i] for i in rest]))
-            ids = np.concatenate([ids_a, ids_b])
-            doc = np.concatenate([np.asarray(fast, dtype=np.int64)[doc_a], rest[doc_b]])
+        plain = [texts[i] for i in fast] if len(rest) else texts
+        keys, key_doc, long_at, long = self._ascii_tokens("\n".join(plain), plain)
+        ids, id_doc = self._string_ids(self._prepare([texts[i] for i in rest]))
+        return Tokens(len(texts), keys, fast[key_doc], long_at, long, ids, rest[id_doc])
+
+    def lookup(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`count` of the texts of ``tokens``: every token's word id in one hash
+        lookup of the packed keys, then every pair of adjacent ids in another."""
+        found = self._short.get_indexer(tokens.keys)
+        ids = np.full(len(found), -1, dtype=np.int64)
+        ids[found >= 0] = self._short_ids[found[found >= 0]]
+        get = self._words.get
+        ids[tokens.long_at] = np.fromiter(
+            map(get, tokens.long, repeat(-1)), np.int64, len(tokens.long)
+        )
+        doc = tokens.key_doc
+        if len(tokens.ids):
+            ids = np.concatenate([ids, tokens.ids])
+            doc = np.concatenate([doc, tokens.id_doc])
             order = np.argsort(doc, kind="stable")  # tokens of a text stay in their order
             ids, doc = ids[order], doc[order]
-        return self._columns(ids, doc, len(texts))
+        return self._columns(ids, doc, tokens.n_texts)
 
-    def _ascii_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Word ids (-1: unknown) and text index of every token of ASCII ``texts``."""
+    def _ascii_tokens(self, joined: str, texts: Sequence[str]):
+        """Packed keys and text index of every token of ASCII ``texts`` (``joined``: the
+        texts joined by newlines), and the positions and (case-folded) text of those
+        longer than 10 characters."""
         if not texts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        joined = "\n".join(texts)  # "\n" is not a letter or digit: no token spans two texts
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty, []
+        # "\n" is not a letter or digit: no token spans two texts. A leading separator
+        # makes the changes between separators and word characters alternate start, end.
         raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        codes = np.concatenate([self._byte_codes[raw], np.zeros(16, np.uint8)])
-        edges = np.diff((codes[: len(raw)] > 0).view(np.int8), prepend=0, append=0)
-        starts = np.flatnonzero(edges == 1)
-        ends = np.flatnonzero(edges == -1)
+        codes = np.zeros(len(raw) + 17, dtype=np.uint8)
+        np.take(self._byte_codes, raw, out=codes[1 : len(raw) + 1])
+        word = codes[: len(raw) + 2].astype(bool)
+        changes = np.flatnonzero(word[1:] != word[:-1])
+        starts, ends = changes[0::2] + 1, changes[1::2] + 1
         keep = ends - starts >= 2  # the token pattern's "two or more word characters"
         starts, ends = starts[keep], ends[keep]
         lengths = ends - starts
-        text_starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        text_starts = np.cumsum([1] + [len(t) + 1 for t in texts[:-1]])
         per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
         doc = np.repeat(np.arange(len(texts)), per_text)
         keys = _pack(codes, starts, lengths)
-        found = self._short.get_indexer(keys)
-        ids = np.full(len(keys), -1, dtype=np.int64)
-        ids[found >= 0] = self._short_ids[found[found >= 0]]
-        long = np.flatnonzero(lengths > _PACKED)
-        if len(long):
-            get = self._words.get
-            spans = zip(starts[long].tolist(), ends[long].tolist(), strict=True)
-            tokens = [joined[s:e] for s, e in spans]
-            if self._lowercase:
-                tokens = [t.lower() for t in tokens]
-            ids[long] = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int64, count=len(long))
-        return ids, doc
+        long_at = np.flatnonzero(lengths > _PACKED)
+        spans = zip((starts[long_at] - 1).tolist(), (ends[long_at] - 1).tolist(), strict=True)
+        long = [joined[s:e] for s, e in spans]
+        if self._lowercase:
+            long = [t.lower() for t in long]
+        return keys, doc, long_at, long
 
     def _string_ids(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Word ids (-1: unknown) and text index of every token of prepared texts."""

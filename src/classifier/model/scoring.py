@@ -144,8 +144,9 @@ def near_threshold(tagger: TopicTagger, scores: np.ndarray, tol: float) -> np.nd
 class Scorer:
     """Features and scores of a fitted tagger, computed fast where the model allows it.
 
-    ``fast`` tells whether the feature fast path is used; ``linear`` whether scores come
-    from one stacked coefficient matrix (required by ``explain``).
+    ``fast`` tells whether the feature fast path is used; ``ngrams`` is its batch n-gram
+    lookup (None for other n-gram ranges); ``linear`` whether scores come from one stacked
+    coefficient matrix ``coef`` (required by ``explain``).
     """
 
     def __init__(self, tagger: TopicTagger) -> None:
@@ -166,7 +167,7 @@ class Scorer:
             and self._vec.token_pattern == WORD_TOKEN_PATTERN
             and self._cleaner.punctuation == "space"
         )
-        self._ngrams = self._word_ngrams() if self.fast else None
+        self.ngrams = self._word_ngrams() if self.fast else None
         stacked = _stacked_linear(tagger)
         self.linear = stacked is not None
         self.coef, self.intercept = stacked if stacked else (None, None)
@@ -180,15 +181,19 @@ class Scorer:
         if not self.fast:
             X = self.tagger.transform_features(texts)
             return X, self._oov_only(texts)
-        vec = self._vec
-        if self._ngrams is not None:
-            rows, cols, oov = self._ngrams.count(texts)
+        if self.ngrams is not None:
+            rows, cols, oov = self.ngrams.count(texts)
         else:
             rows, cols, oov = self._count_strings(self._prepare(texts))
-        X = _count_matrix(rows, cols, (len(texts), len(self._vocab)), vec.dtype)
+        return self.weigh(rows, cols, len(texts)), oov
+
+    def weigh(self, rows: np.ndarray, cols: np.ndarray, n_texts: int) -> sp.csc_matrix:
+        """The TF-IDF features of ``n_texts`` texts from the ``(row, col)`` of each n-gram
+        found (fast path only), with :class:`TfidfTransformer`'s formulas, in its order."""
+        vec = self._vec
+        X = _count_matrix(rows, cols, (n_texts, len(self._vocab)), vec.dtype)
         if vec.binary:
             X.data.fill(1)
-        # TfidfTransformer.transform's formulas, in its order.
         if vec.sublinear_tf:
             np.log(X.data, X.data)
             X.data += 1.0
@@ -196,7 +201,7 @@ class Scorer:
             X.data *= np.repeat(vec.idf_, np.diff(X.indptr))
         if vec.norm is not None:
             _normalize_rows(X, vec.norm)
-        return X, oov
+        return X
 
     def _tokens(self, text: str) -> list[str]:
         """The vectorizer's tokens of one cleaned text.

@@ -15,8 +15,14 @@ import numpy as np
 _MINUS, _POINT, _ZERO = ord("-"), ord("."), ord("0")
 
 
-def fixed_point_rows(values: np.ndarray, prefixes: Sequence[bytes], decimals: int) -> list[bytes]:
-    """For each row ``i``: ``prefixes[j] + values[i, j]`` for every column ``j``, joined.
+def fixed_point_rows(
+    values: np.ndarray,
+    prefixes: Sequence[bytes],
+    decimals: int,
+    keep: np.ndarray | None = None,
+) -> list[bytes]:
+    """For each row ``i``: ``prefixes[j] + values[i, j]`` for every column ``j`` (only
+    where ``keep[i, j]``, if given), joined.
 
     Each number has exactly ``decimals`` decimals, like ``"%.{decimals}f"``, rounded half to
     even on ``value * 10**decimals`` (so a value within 1e-16 of a rounding tie may round
@@ -29,12 +35,19 @@ def fixed_point_rows(values: np.ndarray, prefixes: Sequence[bytes], decimals: in
         raise ValueError(f"{len(prefixes)} prefixes for {k} columns")
     scale = 10**decimals
     scaled = np.rint(values * scale)
+    if keep is not None:
+        scaled[~keep] = 0.0
     if n == 0:
         return []
     if not np.isfinite(scaled).all() or np.abs(scaled).max() >= 2**53:
+        mask = np.ones((n, k), dtype=bool) if keep is None else keep
         return [
-            b"".join(p + b"%.*f" % (decimals, v) for p, v in zip(prefixes, row, strict=True))
-            for row in values.tolist()
+            b"".join(
+                p + b"%.*f" % (decimals, v)
+                for p, v, m in zip(prefixes, row, cells, strict=True)
+                if m
+            )
+            for row, cells in zip(values.tolist(), mask.tolist(), strict=True)
         ]
     fixed = scaled.astype(np.int64)
     negative = fixed < 0
@@ -65,6 +78,8 @@ def fixed_point_rows(values: np.ndarray, prefixes: Sequence[bytes], decimals: in
         raise ValueError("prefixes must not contain NUL bytes")
     full = np.concatenate([np.broadcast_to(heads, (n, k, width_p)), chars], axis=2).reshape(n, -1)
     kept = full != 0
+    if keep is not None:
+        kept &= np.repeat(keep, width_p + width, axis=1)
     data = full[kept].tobytes()
     ends = np.cumsum(kept.sum(axis=1)).tolist()
     return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]

@@ -13,6 +13,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from classifier.data.readers import block_lines, parse_jsonl_lines, parse_text_lines
 from classifier.data.records import Reject, Row, TextFields
@@ -97,6 +98,7 @@ class TaggingJob:
         top_k: int | None,
         explain: int,
         oov: bool,
+        scores: str = "all",
     ) -> None:
         self.scorer = scorer
         self.tagger = scorer.tagger
@@ -106,8 +108,12 @@ class TaggingJob:
         self.top_k = top_k
         self.explain = explain
         self.oov = oov and scorer.has_vocabulary
+        # scores="predicted": one "scores" column, the predicted labels' scores in the
+        # order of "labels", instead of a score_<label> column per label.
+        self.scores = scores
         self.score_columns = [f"score_{name}" for name in scorer.labels]
-        self.columns = ["id", "labels", *self.score_columns]
+        scored = ["scores"] if scores == "predicted" else self.score_columns
+        self.columns = ["id", "labels", *scored]
         if self.oov:
             self.columns.append("oov_rate")
         if explain:
@@ -118,6 +124,8 @@ class TaggingJob:
             (", " + json.dumps(c, ensure_ascii=False) + ": ").encode("utf-8")
             for c in self.score_columns
         ]
+        if scores == "predicted":
+            self._score_keys = [b", "] * len(self.score_columns)
 
     def run(self, task: tuple[str, Any, Any]) -> Chunk:
         """Parse (raw ``block`` of JSONL, ``lines`` of plain text) or take (``items``) the
@@ -137,13 +145,16 @@ class TaggingJob:
         sources = Counter(r.source for r in rows)
         out = self.tag([r.text for r in rows])
         counts += out.indicator.sum(axis=0)
-        payload = self._format([r.id for r in rows], out.labels, out.scores, out.oov, out.explained)
+        payload = self.format([r.id for r in rows], out)
         oov_sum = float(out.oov.sum()) if out.oov is not None else 0.0
         return Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload, sources)
 
     def tag(self, texts: Sequence[str]) -> Tagged:
         """Labels and scores of ``texts`` with the job's thresholds, top_k, explain and oov."""
-        X, oov = self.scorer.transform(texts)
+        return self.decide(*self.scorer.transform(texts))
+
+    def decide(self, X, oov: np.ndarray | None) -> Tagged:
+        """:meth:`tag` of texts whose features are ``X`` (out-of-vocabulary rates ``oov``)."""
         scores = self.scorer.scores(X)
         indicator = self.tagger.indicator_from_scores(scores, self.thresholds)
         if self.top_k:
@@ -152,28 +163,38 @@ class TaggingJob:
         explained = self.scorer.explain(X, indicator, self.explain) if self.explain else None
         return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
 
-    def _format(self, ids, labels, scores, oov, explained) -> Any:
+    def format(self, ids: Sequence[str], out: Tagged) -> Any:
+        """The output of tagged rows: JSONL or CSV bytes, or the arrays of a Parquet table."""
+        labels, scores, oov, explained = out.labels, out.scores, out.oov, out.explained
         if self.kind == "jsonl":
-            return self._jsonl(ids, labels, scores, oov, explained)
+            return self._jsonl(ids, labels, scores, out.indicator, oov, explained)
         rounded = np.round(scores, 6)
+        if self.scores == "predicted":
+            rounded = _predicted_scores(rounded, out.indicator, self.kind == "parquet")
         if self.kind == "parquet":
             return ids, labels, rounded, oov, explained
         text = io.StringIO()
         writer = csv.writer(text)
+        rounded = rounded if isinstance(rounded, list) else rounded.tolist()
         for i, (row_id, row_labels, row_scores) in enumerate(
-            zip(ids, labels, rounded.tolist(), strict=True)
+            zip(ids, labels, rounded, strict=True)
         ):
             extra = []
             if self.oov:
                 extra.append(round(float(oov[i]), 4))
             if explained is not None:
                 extra.append(json.dumps(explained[i], ensure_ascii=False))
+            if self.scores == "predicted":
+                row_scores = ["|".join(map(str, row_scores))]
             writer.writerow([row_id, "|".join(row_labels), *row_scores, *extra])
         return text.getvalue().encode("utf-8")
 
-    def _jsonl(self, ids, labels, scores, oov, explained) -> bytes:
+    def _jsonl(self, ids, labels, scores, indicator, oov, explained) -> bytes:
         dumps = json.dumps
-        score_text = fixed_point_rows(scores, self._score_keys, 6)
+        predicted = self.scores == "predicted"
+        score_text = fixed_point_rows(scores, self._score_keys, 6, indicator if predicted else None)
+        if predicted:  # ", 1.5, 0.2" -> ', "scores": [1.5, 0.2]'
+            score_text = [b', "scores": [' + text[2:] + b"]" for text in score_text]
         oov_text = fixed_point_rows(oov[:, None], [b', "oov_rate": '], 4) if self.oov else None
         # The JSON of each distinct label list, made once: few lists recur in every chunk.
         label_json: dict[tuple[str, ...], str] = {}
@@ -191,6 +212,18 @@ class TaggingJob:
                 parts.append(b', "explain": ' + dumps(explained[i], ensure_ascii=False).encode())
             parts.append(b"}\n")
         return b"".join(parts)
+
+
+def _predicted_scores(scores: np.ndarray, indicator: np.ndarray, arrow: bool):
+    """Each row's scores of its predicted labels, in label order: a list of lists, or an
+    Arrow list<float32> array (Parquet)."""
+    rows, cols = np.nonzero(indicator)
+    offsets = np.concatenate([[0], np.cumsum(indicator.sum(axis=1))])
+    values = scores[rows, cols]
+    if arrow:
+        return pa.ListArray.from_arrays(offsets.astype(np.int32), values.astype(np.float32))
+    flat = values.tolist()
+    return [flat[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
 
 
 def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
@@ -218,7 +251,16 @@ def make_job(
     if options.explain and not scorer.linear:
         raise ConfigError("explain needs a linear model (coefficients per term)")
     thresholds = resolve_thresholds(tagger, options.threshold)
-    return TaggingJob(scorer, kind, fields, thresholds, options.top_k, options.explain, options.oov)
+    return TaggingJob(
+        scorer,
+        kind,
+        fields,
+        thresholds,
+        options.top_k,
+        options.explain,
+        options.oov,
+        options.scores,
+    )
 
 
 def run_chunk(job: TaggingJob, task: tuple[str, Any, Any]) -> Chunk:

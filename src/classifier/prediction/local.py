@@ -162,6 +162,8 @@ def predict_file(
     the first bad row stops the run, and so does a start of the input where no row has a
     text field. ``n_jobs`` workers parse, score and format chunks of about ``batch_size``
     rows; this thread reads the input and writes their output in input order.
+    ``scores="predicted"`` writes only the predicted labels' scores (one ``scores`` list,
+    in the order of ``labels``) instead of every label's column.
     """
     kind = output_format(output_path)
     input_format(input_path)

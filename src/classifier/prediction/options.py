@@ -26,6 +26,8 @@ from classifier.prediction.workers import BACKENDS
 OnError = Literal["reject", "fail"]
 ThresholdOverride = float | Mapping[str, float] | None
 ENGINES = ("local", "spark")
+# Score columns: every label's, or only the predicted labels' (one "scores" list).
+SCORES = ("all", "predicted")
 # What each engine does in place of the local engine's options it has no use for.
 _SPARK_INSTEAD = {
     "n_jobs": "Spark's executors set the parallelism",
@@ -42,7 +44,7 @@ class SparkOptions:
     app_name: str = "classifier-predict"
 
 
-# One field per option of conf/predict.yaml (15, more than the usual ~8): a flat record
+# One field per option of conf/predict.yaml (16, more than the usual ~8): a flat record
 # mirrors the file users edit option by option. The defaults are the file's.
 @dataclass(frozen=True)
 class PredictOptions:
@@ -62,6 +64,7 @@ class PredictOptions:
     explain: int = 0
     oov: bool = True
     oov_warning: float = 0.2
+    scores: str = "all"
     progress: bool | None = None
     n_jobs: int | None = -1
     workers: str = "threads"
@@ -80,6 +83,7 @@ class PredictOptions:
         _check_choice("on_error", self.on_error, ("reject", "fail"))
         _check_choice("workers", self.workers, BACKENDS)
         _check_choice("engine", self.engine, ENGINES)
+        _check_choice("scores", self.scores, SCORES)
         if not _is_int(self.batch_size) or self.batch_size < 1:
             raise ConfigError(f"batch_size={self.batch_size!r} must be a positive integer")
         if self.top_k is not None and (not _is_int(self.top_k) or self.top_k < 1):

@@ -236,6 +236,8 @@ def predict_spark(
         raise DataError(f"{input_path}: input file not found")
     if not output_path.lower().rstrip("/").endswith(".parquet"):
         raise DataError(f"{output_path}: engine=spark writes Parquet; name the output *.parquet")
+    if options.scores != "all":
+        raise ConfigError("scores=predicted is for engine=local; Spark writes every score")
     # Checked on the driver, so a bad option fails before Spark starts any task.
     fields = options.text_fields_for(model_fields)
     job = make_job(tagger, "parquet", options, fields)

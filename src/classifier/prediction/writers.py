@@ -43,8 +43,13 @@ class ChunkWriter:
             "id": pa.array(ids, pa.string()),
             "labels": pa.array(labels, pa.list_(pa.string())),
         }
-        for j, name in enumerate(self.job.score_columns):
-            columns[name] = pa.array(scores[:, j].astype(np.float32))
+        if self.job.scores == "predicted":
+            columns["scores"] = (
+                scores if isinstance(scores, pa.Array) else pa.array(scores, pa.list_(pa.float32()))
+            )
+        else:
+            for j, name in enumerate(self.job.score_columns):
+                columns[name] = pa.array(scores[:, j].astype(np.float32))
         if self.job.oov:
             columns["oov_rate"] = pa.array(np.asarray(oov, dtype=np.float32))
         if self.job.explain:
