@@ -191,9 +191,9 @@ def stage_profile(model_path: Path, source: Path, docs: int, batch_size: int = 4
     import scipy.sparse as sp
 
     from classifier.data.readers import block_lines, parse_jsonl_lines, read_jsonl_blocks
+    from classifier.data.records import DEFAULT_FIELDS
     from classifier.model.persistence import load_model
     from classifier.model.scoring import near_threshold
-    from classifier.data.records import DEFAULT_FIELDS
     from classifier.prediction.job import make_job
     from classifier.prediction.options import PredictOptions
 
