@@ -140,3 +140,28 @@ def test_run_prediction_dispatches_to_spark(spark, tagger, articles, tmp_path: P
     )
     assert summary.tagged == 300
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 300
+
+
+def test_spark_reads_text_rows_and_stops_on_a_file_without_the_fields(
+    spark, tagger, tmp_path: Path
+) -> None:
+    texts, _ = make_articles(20, seed=5)
+    source = tmp_path / "text.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": f"t{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+    )
+    summary = predict_spark(tagger, str(source), str(tmp_path / "t.parquet"))
+    assert summary.tagged == 20 and "text from text" in summary.line()
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text(json.dumps({"id": "w", "content": "oil"}) + "\n")
+    with pytest.raises(
+        DataError, match=r"\(title, body, or text\); the rows have fields \['content', 'id'\]"
+    ):
+        predict_spark(tagger, str(wrong), str(tmp_path / "w.parquet"))
+
+
+def test_local_options_given_to_spark_are_warnings(spark, tagger, articles, tmp_path: Path) -> None:
+    model = save_model(tagger, tmp_path / "model.joblib", {})
+    options = PredictOptions(engine="spark", n_jobs=4, spark={"master": "local[2]"})
+    summary = run_prediction(str(model), str(articles), str(tmp_path / "o.parquet"), options)
+    assert any("n_jobs=4" in w for w in summary.warnings)
