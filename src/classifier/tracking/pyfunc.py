@@ -49,6 +49,11 @@ def texts_from_input(model_input: Any, fields: TextFields = SERVED_FIELDS) -> li
     text, or, when no record has a text field, the fields expected and those sent.
     """
     if isinstance(model_input, pd.DataFrame):
+        if len(model_input.columns) == 0:  # the served schema kept none of the request's fields
+            raise MlflowException.invalid_parameter_value(
+                f"no record has a text field the model reads ({fields.describe()}); "
+                "other fields are not read"
+            )
         records = model_input.to_dict("records")
     elif isinstance(model_input, dict):
         columns = all(isinstance(v, list | tuple) for v in model_input.values())
@@ -56,6 +61,8 @@ def texts_from_input(model_input: Any, fields: TextFields = SERVED_FIELDS) -> li
     else:
         items = list(model_input)
         records = [item if isinstance(item, dict) else {TEXT_COLUMN: item} for item in items]
+    if not records:
+        raise MlflowException.invalid_parameter_value("the request has no records")
     rows = [make_record(i, dict(record), fields) for i, record in enumerate(records, start=1)]
     check = FieldCheck(fields)
     if check.update(rows):
