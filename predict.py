@@ -3,6 +3,11 @@
 ``model_uri`` (not ``model``, which names the training config group) selects the model.
 """
 
+from classifier.cli import quiet_interrupts
+
+# Before the slow imports below: a Ctrl-C while they run prints "interrupted", exits 130.
+quiet_interrupts()
+
 import sys
 
 import hydra

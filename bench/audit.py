@@ -9,6 +9,7 @@
 2. a simulated labelling loop: from 10% of the training stories, add 500 stories per round
    for 5 rounds, chosen by ``select_uncertain`` or at random; macro-F1 on the test split
    after each round (the test split is only evaluated, never used to choose).
+3. exact and near duplicates of the corpus, and how many carry different labels.
 
     python bench/audit.py [--from ../shared/data/reuters21578.tar.gz] [--skip-loop]
 
@@ -26,17 +27,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
+from reuters import add_corpus_args, config_and_corpus
 
-from classifier.audit.label_errors import rank_label_issues
-from classifier.audit.margins import margins
+from classifier.audit.duplicates import find_duplicates
+from classifier.audit.label_errors import article_scores, decision_margins
 from classifier.audit.run import indicator
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.corpus import Split
-from classifier.data.fetch import fetch_reuters21578
 from classifier.model.metrics import score_indicators
-from classifier.training.crossval import out_of_fold
-from classifier.training.trainer import build_tagger, load_corpus
+from classifier.training.crossval import OutOfFold, out_of_fold
+from classifier.training.trainer import build_tagger
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,8 @@ def flip_labels(
     split: Split, labels: list[str], share: float, seed: int
 ) -> tuple[Split, dict[int, str]]:
     """``split`` with one label removed or one wrong label added (half each, drawn at
-    random) on a seeded ``share`` of its stories; returns it and ``{row: kind}``."""
+    random) on a seeded ``share`` of its stories; returns it and ``{row: kind}``, kind
+    ``removed``, ``removed_last`` (the story is left without labels) or ``added``."""
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(split), size=round(share * len(split)), replace=False)
     new_labels = [list(item) for item in split.labels]
@@ -54,7 +55,7 @@ def flip_labels(
         item = new_labels[i]
         if item and rng.random() < 0.5:
             item.remove(item[rng.integers(len(item))])
-            kinds[i] = "removed"
+            kinds[i] = "removed" if item else "removed_last"
         else:
             item.append(rng.choice([lab for lab in labels if lab not in item]))
             item.sort()
@@ -62,37 +63,92 @@ def flip_labels(
     return Split(split.ids, split.texts, new_labels), kinds
 
 
+KINDS = ("removed", "removed_last", "added")
+
+
 def top_n_scores(ranked: list[int], flipped: dict[int, str], n: int) -> dict:
     """Precision and recall of the first ``n`` ranked rows against the flipped rows."""
     top = ranked[:n]
     hits = [i for i in top if i in flipped]
-    by_kind = {
-        kind: sum(flipped[i] == kind for i in hits)
-        / max(sum(k == kind for k in flipped.values()), 1)
-        for kind in ("removed", "added")
-    }
-    return {
+    out = {
         "listed": len(top),
         "hits": len(hits),
         "precision_at_n": len(hits) / max(len(top), 1),
         "recall_at_n": len(hits) / max(len(flipped), 1),
-        "recall_removed": by_kind["removed"],
-        "recall_added": by_kind["added"],
+    }
+    for kind in KINDS:
+        total = sum(k == kind for k in flipped.values())
+        out[f"recall_{kind}"] = sum(flipped[i] == kind for i in hits) / max(total, 1)
+    return out
+
+
+def ranking_scores(
+    given: np.ndarray, scored: OutOfFold, threshold: str, rule: bool, flipped: dict[int, str]
+) -> dict:
+    """:func:`top_n_scores` of every article ranked by its audit score (flagged ones, in
+    the order ``audit.py`` lists them, then the rest), plus the confident (>= 1) list."""
+    _, _, best = article_scores(given, scored, threshold, rule)
+    ranked = np.argsort(-best, kind="stable").tolist()
+    confident = np.flatnonzero(best >= 1.0).tolist()
+    return {
+        **top_n_scores(ranked, flipped, len(flipped)),
+        "flagged": int((best > 0).sum()),
+        "confident": len(confident),
+        "confident_precision": sum(i in flipped for i in confident) / max(len(confident), 1),
+        "confident_recall": sum(i in flipped for i in confident) / max(len(flipped), 1),
     }
 
 
-def cleanlab_ranking(oof, given: np.ndarray) -> list[int] | None:
+def cleanlab_ranking(scored: OutOfFold, given: np.ndarray) -> list[int] | None:
     """Rows ranked by cleanlab's multi-label label quality score (lowest first), with the
-    logistic of the out-of-fold margin as probabilities; None without cleanlab."""
+    logistic of the out-of-fold margin (default threshold) as probabilities; None
+    without cleanlab."""
     try:
         from cleanlab.multilabel_classification.rank import get_label_quality_scores
     except ImportError:
         return None
-    margin = margins(oof.scores, oof.thresholds, oof.multilabel)
+    margin = decision_margins(scored, "default")
     probs = 1.0 / (1.0 + np.exp(-np.nan_to_num(margin, nan=-10.0)))
     lists = [np.flatnonzero(row).tolist() for row in given]
     quality = get_label_quality_scores(lists, probs)
     return np.argsort(quality, kind="stable").tolist()
+
+
+def in_sample(tagger, split: Split) -> OutOfFold:
+    """The fitted ``tagger``'s scores on its own training data, shaped like out-of-fold
+    scores (the baseline: the final model's own errors)."""
+    scores = tagger.decision_function(split.texts)
+    return OutOfFold(
+        list(tagger.labels_),
+        tagger.multilabel_,
+        scores,
+        np.broadcast_to(tagger.thresholds_, scores.shape),
+        tagger.indicator_from_scores(scores),
+        tagger.default_threshold_,
+    )
+
+
+def ranking_rows(given, oof, own, flipped, at_least_one: bool) -> list[dict]:
+    """Every compared ranking of the flipped training split, scored against the flips."""
+    n = len(flipped)
+    variants = [
+        ("audit: out-of-fold evidence", oof, "default", at_least_one),
+        ("audit, without the unlabelled-article rule", oof, "default", False),
+        ("audit, margins from tuned thresholds", oof, "tuned", at_least_one),
+        ("baseline: final model's errors on its training data", own, "default", at_least_one),
+        ("baseline, without the unlabelled-article rule", own, "default", False),
+    ]
+    rows = [
+        {"method": name, **ranking_scores(given, scored, threshold, rule, flipped)}
+        for name, scored, threshold, rule in variants
+    ]
+    ranked = cleanlab_ranking(oof, given)
+    if ranked is not None:
+        import cleanlab
+
+        name = f"cleanlab {cleanlab.__version__} label quality, same out-of-fold scores"
+        rows.append({"method": name, **top_n_scores(ranked, flipped, n)})
+    return rows
 
 
 def planted_errors(cfg, corpus, share: float, seed: int, folds: int) -> dict:
@@ -100,65 +156,47 @@ def planted_errors(cfg, corpus, share: float, seed: int, folds: int) -> dict:
     labels = corpus.label_names
     flipped_split, flipped = flip_labels(corpus.train, labels, share, seed)
     given = indicator(flipped_split.labels, labels)
-    n = len(flipped)
-    tagger = build_tagger(cfg)
 
     started = time.perf_counter()
-    oof = out_of_fold(tagger, flipped_split, folds, cfg.seed, stratify=True)
+    oof = out_of_fold(build_tagger(cfg), flipped_split, folds, cfg.seed, stratify=True)
     oof_s = time.perf_counter() - started
-    assert oof.labels == labels
-    issues = rank_label_issues(
-        flipped_split.ids, labels, given, oof.scores, oof.thresholds, oof.multilabel
-    )
-    audit = top_n_scores([x.index for x in issues], flipped, n)
-    confident = [x.index for x in issues if x.confident]
-    audit["confident_listed"] = len(confident)
-    audit["confident_precision"] = sum(i in flipped for i in confident) / max(len(confident), 1)
-    audit["confident_recall"] = sum(i in flipped for i in confident) / n
-    audit["flagged"] = len(issues)
-    audit["seconds"] = oof_s
-
     started = time.perf_counter()
     final = build_tagger(cfg).fit(flipped_split.texts, flipped_split.labels)
-    train_scores = final.decision_function(flipped_split.texts)
+    own = in_sample(final, flipped_split)
     baseline_s = time.perf_counter() - started
-    assert list(final.labels_) == labels
-    own = rank_label_issues(
-        flipped_split.ids,
-        labels,
-        given,
-        train_scores,
-        np.broadcast_to(final.thresholds_, train_scores.shape),
-        final.multilabel_,
-    )
-    baseline = top_n_scores([x.index for x in own], flipped, n)
-    baseline["flagged"] = len(own)
-    baseline["seconds"] = baseline_s
-    rows = [
-        {"method": "audit: out-of-fold evidence", **audit},
-        {"method": "baseline: final model's errors on its training data", **baseline},
-    ]
-    ranked = cleanlab_ranking(oof, given)
-    if ranked is not None:
-        import cleanlab
-
-        rows.append(
-            {
-                "method": f"cleanlab {cleanlab.__version__} label quality, same out-of-fold scores",
-                **top_n_scores(ranked, flipped, n),
-            }
-        )
+    assert oof.labels == labels == own.labels
+    rows = ranking_rows(given, oof, own, flipped, bool(cfg.tagger.at_least_one))
     return {
         "n_train": len(corpus.train),
         "flip_share": share,
         "flip_seed": seed,
-        "flipped": n,
-        "flipped_removed": sum(k == "removed" for k in flipped.values()),
-        "flipped_added": sum(k == "added" for k in flipped.values()),
+        "flipped": len(flipped),
+        **{f"flipped_{kind}": sum(k == kind for k in flipped.values()) for kind in KINDS},
         "folds": folds,
+        "oof_seconds": oof_s,
+        "baseline_seconds": baseline_s,
         "oof_micro_f1": score_indicators(given, oof.predicted, labels, True).metrics["micro_f1"],
         "rows": rows,
         "flipped_ids": sorted(flipped_split.ids[i] for i in flipped),
+    }
+
+
+def duplicates(corpus, threshold: float) -> dict:
+    """Part 3: exact and near duplicates of the unflipped corpus (ids and labels only)."""
+    started = time.perf_counter()
+    groups = find_duplicates({"train": corpus.train, "test": corpus.test}, threshold)
+    seconds = time.perf_counter() - started
+    return {
+        "threshold": threshold,
+        "seconds": seconds,
+        "groups": len(groups),
+        "conflicting": sum(g.conflicting for g in groups),
+        "exact": sum(g.exact for g in groups),
+        "exact_conflicting": sum(g.exact and g.conflicting for g in groups),
+        "cross_split": sum(g.cross_split for g in groups),
+        "conflicting_groups": [
+            [[m.split, m.id, m.labels] for m in g.members] for g in groups if g.conflicting
+        ],
     }
 
 
@@ -224,16 +262,27 @@ def print_tables(result: dict) -> None:
     part = result["planted_errors"]
     print(
         f"\nplanted label errors: {part['flipped']} of {part['n_train']} training stories "
-        f"({part['flipped_removed']} removed, {part['flipped_added']} added), "
-        f"N = {part['flipped']}\n"
+        f"({part['flipped_removed']} lost one of several labels, {part['flipped_removed_last']} "
+        f"their only label, {part['flipped_added']} got a wrong one), N = {part['flipped']}\n"
     )
-    print("| method | precision at N | recall at N | recall removed | recall added | flagged |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(
+        "| method | precision at N | recall at N | recall: removed | removed last | added "
+        "| flagged | confident (precision) |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in part["rows"]:
+        confident = f"{r['confident']} ({r['confident_precision']:.3f})" if "confident" in r else ""
         print(
             f"| {r['method']} | {r['precision_at_n']:.3f} | {r['recall_at_n']:.3f} | "
-            f"{r['recall_removed']:.3f} | {r['recall_added']:.3f} | {r.get('flagged', '')} |"
+            f"{r['recall_removed']:.3f} | {r['recall_removed_last']:.3f} | "
+            f"{r['recall_added']:.3f} | {r.get('flagged', '')} | {confident} |"
         )
+    dup = result["duplicates"]
+    print(
+        f"\nduplicates (cosine >= {dup['threshold']}): {dup['groups']} groups, "
+        f"{dup['conflicting']} with different labels ({dup['exact_conflicting']} of them "
+        f"exact copies), {dup['cross_split']} spanning train and test ({dup['seconds']:.1f} s)"
+    )
     loop = result.get("labelling_loop")
     if not loop:
         return
@@ -252,13 +301,7 @@ def print_tables(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiment", default="reuters", help="config in conf/experiment/")
-    parser.add_argument("--subset", default=None, help="r90 (default of the experiment), r10, all")
-    parser.add_argument(
-        "--from", dest="source", type=Path, default=None, help="local copy of reuters21578.tar.gz"
-    )
-    parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
-    parser.add_argument("--out", type=Path, default=REPO / "bench/results/audit.json")
+    add_corpus_args(parser, REPO / "bench/results/audit.json")
     parser.add_argument("--flip-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0, help="seed of the flips and the loop")
     parser.add_argument("--folds", type=int, default=5)
@@ -268,24 +311,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-loop", action="store_true", help="only the planted errors")
     args = parser.parse_args(argv)
 
-    fetch_reuters21578(args.raw_dir, source=args.source)
-    overrides = [f"experiment={args.experiment}", f"data.raw_dir={args.raw_dir}"]
-    if args.subset:
-        overrides.append(f"data.subset={args.subset}")
-    with initialize_config_dir(str(REPO / "conf"), version_base="1.3"):
-        cfg = compose("audit", overrides=overrides)
-    corpus = load_corpus(cfg)
-    print(
-        f"{corpus.name} {cfg.data.subset}: {len(corpus.train)} train / {len(corpus.test)} "
-        f"test stories, {len(corpus.label_names)} labels",
-        file=sys.stderr,
-    )
+    cfg, corpus = config_and_corpus(args, "audit")
     result = {
         "corpus": corpus.name,
         "subset": cfg.data.subset,
         "experiment": args.experiment,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "planted_errors": planted_errors(cfg, corpus, args.flip_share, args.seed, args.folds),
+        "duplicates": duplicates(corpus, cfg.audit.near_duplicate_threshold),
     }
     if not args.skip_loop:
         result["labelling_loop"] = labelling_loop(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -137,31 +138,43 @@ def run_fasttext(corpus: Corpus, binarizer: MultiLabelBinarizer, threads: int) -
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_corpus_args(parser: argparse.ArgumentParser, out: Path) -> None:
+    """The options of every Reuters benchmark: experiment, subset, archive, folder, output."""
     parser.add_argument("--experiment", default="reuters", help="config in conf/experiment/")
     parser.add_argument("--subset", default=None, help="r90 (default of the experiment), r10, all")
     parser.add_argument(
         "--from", dest="source", type=Path, default=None, help="local copy of reuters21578.tar.gz"
     )
     parser.add_argument("--raw-dir", type=Path, default=REPO / "data/raw/reuters21578")
-    parser.add_argument("--out", type=Path, default=REPO / "bench/results/reuters.json")
-    parser.add_argument("--threads", type=int, default=2, help="fastText threads")
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=out)
 
+
+def config_and_corpus(args: argparse.Namespace, config: str) -> tuple[DictConfig, Corpus]:
+    """Fetch the corpus if it is not there, compose ``conf/<config>.yaml`` with the
+    experiment of ``args`` and load the corpus it names."""
     fetch_reuters21578(args.raw_dir, source=args.source)
     overrides = [f"experiment={args.experiment}", f"data.raw_dir={args.raw_dir}"]
     if args.subset:
         overrides.append(f"data.subset={args.subset}")
     with initialize_config_dir(str(REPO / "conf"), version_base="1.3"):
-        cfg = compose("train", overrides=overrides)
+        cfg = compose(config, overrides=overrides)
     corpus = load_corpus(cfg)
-    binarizer = MultiLabelBinarizer(classes=corpus.label_names).fit([corpus.label_names])
     print(
         f"{corpus.name} {cfg.data.subset}: {len(corpus.train)} train / {len(corpus.test)} "
         f"test stories, {len(corpus.label_names)} labels",
         file=sys.stderr,
     )
+    return cfg, corpus
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_corpus_args(parser, REPO / "bench/results/reuters.json")
+    parser.add_argument("--threads", type=int, default=2, help="fastText threads")
+    args = parser.parse_args(argv)
+
+    cfg, corpus = config_and_corpus(args, "train")
+    binarizer = MultiLabelBinarizer(classes=corpus.label_names).fit([corpus.label_names])
 
     rows = [
         run_classifier(cfg, corpus, binarizer),

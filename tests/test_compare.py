@@ -67,8 +67,13 @@ def test_runs_of_several_origins_get_a_compare_run_that_is_not_listed(
     out = capsys.readouterr().out
     assert [r[0] for r in rows(out)] == ["b", "c", "lone", "a"]  # the sweep parent is not a row
     run_id = out.strip().splitlines()[-1].split()[-1]
-    run = MlflowClient(mlflow_uri).get_run(run_id)
+    client = MlflowClient(mlflow_uri)
+    run = client.get_run(run_id)
     assert run.data.tags["run_kind"] == "compare"
+    # It sits in an experiment of its own, out of the training runs' table.
+    home = client.get_experiment(run.info.experiment_id)
+    assert home.name == f"{EXPERIMENT}-comparisons"
+    assert home.experiment_id != client.get_experiment_by_name(EXPERIMENT).experiment_id
     # Comparing again does not list the compare run itself.
     compare.main([*args, "--tracking-uri", mlflow_uri, "--no-log"])
     assert [r[0] for r in rows(capsys.readouterr().out)] == ["b", "c", "lone", "a"]
@@ -96,3 +101,20 @@ def test_bad_arguments_give_one_line_and_exit_2(store, mlflow_uri, tmp_path, cap
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(message)
+
+
+def test_plot_names_params_keeps_the_whole_axis_and_shows_missing_values_one_way(store, mlflow_uri):
+    mlflow.set_tracking_uri(mlflow_uri)
+    comparison = compare.select_runs(EXPERIMENT, "cv_micro_f1", 10)
+    table = comparison.table()
+    # The lone run has no model.C: shown as "-", like a missing metric, never NaN or null.
+    lone = table[table["run"] == "lone"].iloc[0]
+    assert lone["model.C"] == compare.MISSING and lone["cv_micro_f1_std"] == compare.MISSING
+    assert "nan" not in table.to_string().lower() and "null" not in table.to_string()
+    figure = compare.plot(comparison)
+    ax = figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "b (LinearSVC, C=1.0)"  # the best run, drawn at the top
+    assert "lone (ComplementNB, C=-)" in labels
+    assert ax.get_xlim() == (0.0, 1.0)
+    assert {t.get_text() for t in ax.texts} >= {"0.9000", "0.8000"}

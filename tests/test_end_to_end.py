@@ -77,7 +77,7 @@ def test_training_leaves_a_finished_run_with_everything_logged(trained):
         "model_file",
     } <= artifacts
     plots = {a.path for a in client.list_artifacts(mlrun.info.run_id, "plots")}
-    assert plots == {"plots/per_label_f1.png", "plots/confusion.png"}
+    assert plots == {"plots/per_label_scores.png", "plots/confusion.png"}
     inputs = mlrun.inputs.dataset_inputs
     assert {i.dataset.name for i in inputs} == {"demo-training", "demo-test"}
     assert all(i.dataset.digest for i in inputs)

@@ -5,7 +5,7 @@ from sklearn.svm import LinearSVC
 from classifier.data.corpus import Split
 from classifier.model.metrics import evaluate, score_indicators
 from classifier.model.tagger import TopicTagger
-from classifier.tracking.plots import confusion, per_label_f1
+from classifier.tracking.plots import confusion, per_label_scores
 
 
 def test_multilabel_metrics_match_hand_counts():
@@ -45,6 +45,6 @@ def test_evaluate_and_plots_on_a_fitted_tagger(synthetic):
         "hamming_loss",
     }
     assert result.metrics["micro_f1"] > 0.8
-    for figure in (per_label_f1(result), confusion(result)):
+    for figure in (per_label_scores(result), confusion(result)):
         assert len(figure.axes) == 1
-        assert figure.axes[0].get_title()
+        assert figure.axes[0].get_title(loc="left")

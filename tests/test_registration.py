@@ -68,10 +68,10 @@ def test_every_run_logs_a_model_card(registered, mlflow_uri):
     mlrun = runs["second"]
     card = mlflow.artifacts.load_text(f"runs:/{mlrun.info.run_id}/model_card.md")
     assert card.startswith("# Model card: LogisticRegression on demo")
-    for section in ("## Data", "## Labels", "## Config", "## Scores", "## Per label (test)",
-                    "## Plots"):  # fmt: skip
+    for section in ("## Intended use", "## Limits", "## Labels: thresholds and test scores",
+                    "## Config", "## Scores", "## Plots"):  # fmt: skip
         assert section in card
     metrics = mlrun.data.metrics
     assert f"| micro_f1 | {metrics['cv_micro_f1']:.4f} ± {metrics['cv_micro_f1_std']:.4f} | " \
         f"{metrics['test_micro_f1']:.4f} |" in card  # fmt: skip
-    assert "![plots/per_label_f1.png](plots/per_label_f1.png)" in card
+    assert "![plots/per_label_scores.png](plots/per_label_scores.png)" in card

@@ -72,7 +72,7 @@ def test_grid_sweep_nests_every_job_under_one_parent_run(repo, mlflow_uri, tmp_p
     # The best child is chosen by the CV metric, not by a test metric.
     best = max(children, key=lambda c: c.data.metrics["cv_micro_f1"])
     assert parent.data.tags["best_run_id"] == best.info.run_id
-    assert parent.data.metrics["best_cv_micro_f1"] == best.data.metrics["cv_micro_f1"]
+    assert parent.data.metrics["cv_micro_f1"] == best.data.metrics["cv_micro_f1"]
     assert client.get_run(best.info.run_id).data.tags["sweep_best"] == "true"
     # Each job keeps its own model file in its job directory.
     assert sorted(p.parent.name for p in (tmp_path / "multirun").glob("*/model.joblib")) == [

@@ -13,7 +13,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from classifier.errors import OutputError
@@ -42,8 +42,14 @@ def _final_mode(path: Path) -> int:
 
 
 @contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds."""
+def atomic_path(path: str | Path, block_writes_only: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` when the block succeeds.
+
+    With ``block_writes_only`` (the block does nothing but write this file) an OSError in
+    the block, a full disk say, is reported as ``path: cannot write``. A block that also
+    reads an input or writes other files passes False, and reports its errors itself
+    (:func:`output_errors` around each file's writes), so that each names the right file.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,7 +59,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{path}: cannot write ({err.strerror or err})") from err
     tmp = Path(tmp_name)
     try:
-        yield tmp
+        with output_errors(path) if block_writes_only else nullcontext():
+            yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
             os.fchmod(fh.fileno(), _final_mode(path))
@@ -61,9 +72,6 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except OSError as err:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write ({err.strerror or err})") from err
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @contextmanager

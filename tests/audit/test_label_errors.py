@@ -1,12 +1,16 @@
 import numpy as np
 import pytest
+from sklearn.svm import LinearSVC
 
 from classifier.audit.label_errors import evidence, rank_label_issues
 from classifier.audit.margins import margins
 from classifier.audit.run import indicator
 from classifier.data.corpus import Split
+from classifier.errors import ConfigError
+from classifier.model.tagger import TopicTagger
 from classifier.training.crossval import out_of_fold
 from tests.audit.conftest import demo_tagger
+from tests.helpers import TOPIC_WORDS, make_articles
 
 
 def test_evidence_is_zero_at_the_threshold_and_one_at_the_other_sides_mean():
@@ -52,12 +56,10 @@ def _planted(split: Split, row: int, labels: list[str]) -> Split:
     return Split(split.ids, split.texts, new)
 
 
-def _issues(demo, planted: Split):
-    names = demo.label_names
+def _issues(demo, planted: Split, **options):
     oof = out_of_fold(demo_tagger(), planted, folds=5, seed=0)
-    given = indicator(planted.labels, names)
     return rank_label_issues(
-        planted.ids, names, given, oof.scores, oof.thresholds, True, oof.predicted
+        planted.ids, indicator(planted.labels, demo.label_names), oof, **options
     )
 
 
@@ -87,11 +89,52 @@ def test_an_added_label_is_found_at_the_top(demo):
     assert found.reason.startswith("labour given but scored")
 
 
-def test_a_removed_label_is_found_in_the_top_twentieth(demo):
+def test_a_removed_label_is_found_at_the_top(demo):
     train = demo.train
-    row = train.ids.index("demo-0004")  # fertiliser maker and gas costs: energy, agriculture
-    issues = _issues(demo, _planted(train, row, ["agriculture"]))
+    row = train.ids.index("demo-0007")  # container line shares rally: market, transport
+    assert train.labels[row] == ["market", "transport"]
+    issues = _issues(demo, _planted(train, row, ["market"]))
     ranked = [x.id for x in issues]
-    assert "demo-0004" in ranked[: len(train) // 20]
-    found = issues[ranked.index("demo-0004")]
-    assert "energy" in found.suspected and "energy not given" in found.reason
+    assert "demo-0007" in ranked[:3]
+    found = issues[ranked.index("demo-0007")]
+    assert found.suspected == ["market", "transport"]
+    assert found.reason.startswith("transport not given but scored")
+
+
+def test_an_article_left_without_labels_is_confident_with_the_at_least_one_rule(demo):
+    row = demo.train.ids.index("demo-0001")
+    planted = _planted(demo.train, row, [])
+    for at_least_one in (True, False):
+        issues = _issues(demo, planted, at_least_one=at_least_one)
+        found = next((x for x in issues if x.id == "demo-0001"), None)
+        if at_least_one:
+            assert found.confident and found.suspected == ["agriculture"]
+            assert found.reason.startswith("no label given; agriculture not given")
+        else:
+            assert found is None or found.score < 1.0 or found.suspected == ["agriculture"]
+
+
+def test_tuned_thresholds_are_an_option_and_unknown_choices_an_error(demo):
+    row = demo.train.ids.index("demo-0001")
+    issues = _issues(demo, _planted(demo.train, row, ["health"]), threshold="tuned")
+    assert issues[0].id == "demo-0001"
+    with pytest.raises(ConfigError, match=r"audit\.threshold='median'"):
+        _issues(demo, demo.train, threshold="median")
+
+
+def test_single_label_data_ranks_a_planted_wrong_label_first():
+    texts, labels = make_articles(300, seed=3)
+    keep = [i for i, item in enumerate(labels) if len(item) == 1][:150]
+    split = Split([f"a{i}" for i in keep], [texts[i] for i in keep], [labels[i] for i in keep])
+    row = 7
+    true = split.labels[row][0]
+    wrong = next(name for name in sorted(TOPIC_WORDS) if name != true)
+    planted = _planted(split, row, [wrong])
+    names = sorted(TOPIC_WORDS)
+    oof = out_of_fold(TopicTagger(LinearSVC()), planted, folds=5, seed=0)
+    assert not oof.multilabel
+    issues = rank_label_issues(planted.ids, indicator(planted.labels, names), oof)
+    top = issues[0]
+    assert top.id == planted.ids[row] and top.suspected == [true] and top.confident
+    assert f"{wrong} given but another label scored higher" in top.reason
+    assert all(len(x.suspected) == 1 for x in issues)

@@ -9,7 +9,7 @@ from classifier.audit.duplicates import text_vectors
 from classifier.audit.label_next import run_label_next
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.loaders import load_files
-from classifier.errors import ConfigError
+from classifier.errors import ConfigError, DataError
 from classifier.model.persistence import save_model
 
 
@@ -109,3 +109,12 @@ def test_random_strategy_writes_k_rows(repo, model_path, pool, tmp_path):
     run_label_next(_cfg(repo, model_uri=model_path, input=path, output=out, k=7, strategy="random"))
     ids = [json.loads(line)["id"] for line in out.open()]
     assert len(ids) == len(set(ids)) == 7
+
+
+def test_a_missing_or_textless_input_is_a_data_error(repo, model_path, tmp_path):
+    with pytest.raises(DataError, match="file not found"):
+        run_label_next(_cfg(repo, model_uri=model_path, input=tmp_path / "none.jsonl"))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"id": "a", "title": "", "body": "  "}\n')
+    with pytest.raises(DataError, match="no article with text"):
+        run_label_next(_cfg(repo, model_uri=model_path, input=empty))

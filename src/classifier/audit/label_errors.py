@@ -14,7 +14,10 @@ own yes/no question, on decision values as well as probabilities. For label ``j`
   divisor is at least half the gap between the two means, so a noisy label cannot make a
   small margin look large.
 
-An article's score is its largest evidence over labels. Ranking by it is what
+An article's score is its largest evidence over labels. Margins are taken from the
+models' default threshold (0 for decision values; ``audit.threshold=tuned``: the tuned
+per-label ones). With the tagger's at-least-one rule, an article with no label at all
+is missing one: its best label's evidence is at least 1. Ranking by the score is what
 ``bench/audit.py`` measures against planted label flips.
 
 cleanlab's multi-label ``find_label_issues`` needs probabilities; the tagger's linear
@@ -30,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from classifier.audit.margins import margins
+from classifier.errors import ConfigError
+from classifier.training.crossval import OutOfFold
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ def evidence(margin: np.ndarray, given: np.ndarray) -> np.ndarray:
     return out
 
 
+THRESHOLDS = ("default", "tuned")
+
+
 def _reason(
     label: str, present: bool, score: float, threshold: float, ev: float, multilabel: bool
 ) -> str:
@@ -84,30 +92,70 @@ def _reason(
     return f"{label} not given but scored {score:.3f} >= threshold {threshold:.3f} ({ev:.2f})"
 
 
+def check_threshold_choice(threshold: str) -> str:
+    """``threshold`` if it names one of :data:`THRESHOLDS`."""
+    if threshold not in THRESHOLDS:
+        raise ConfigError(f"audit.threshold={threshold!r}: use one of {THRESHOLDS}")
+    return threshold
+
+
+def decision_margins(scored: OutOfFold, threshold: str = "default") -> np.ndarray:
+    """Margins from the models' default threshold or from their tuned per-label ones.
+
+    The default (0 for decision values) is where the classifier itself changes its mind;
+    tuned thresholds trade precision for recall label by label (for rare labels they sit
+    far lower), which makes an article that scores like a typical negative look less wrong.
+    """
+    if check_threshold_choice(threshold) == "tuned":
+        return margins(scored.scores, scored.thresholds, scored.multilabel)
+    return margins(scored.scores, np.float64(scored.default_threshold), scored.multilabel)
+
+
+def unlabelled_evidence(ev: np.ndarray, margin: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """``ev`` where an article with no label at all gets evidence of at least 1 for its
+    best-scoring label: with the at-least-one rule every article has a label, so one
+    without any is missing one, whatever its scores."""
+    out = ev.copy()
+    empty = np.flatnonzero(~given.any(axis=1) & ~np.isnan(margin).all(axis=1))
+    if len(empty):
+        best = np.nanargmax(margin[empty], axis=1)
+        out[empty, best] = np.fmax(out[empty, best], 1.0)
+    return out
+
+
+def article_scores(
+    given: np.ndarray, scored: OutOfFold, threshold: str = "default", at_least_one: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Margins, evidence (-inf where none) and each article's score (its largest evidence)."""
+    margin = decision_margins(scored, threshold)
+    ev = evidence(margin, given)
+    if at_least_one and scored.multilabel:
+        ev = unlabelled_evidence(ev, margin, given)
+    filled = np.where(np.isnan(ev), -np.inf, ev)
+    best = filled.max(axis=1) if filled.shape[1] else np.full(len(given), -np.inf)
+    return margin, filled, best
+
+
 def rank_label_issues(
     ids: Sequence[str],
-    labels: Sequence[str],
     given: np.ndarray,
-    scores: np.ndarray,
-    thresholds: np.ndarray,
-    multilabel: bool,
-    predicted: np.ndarray | None = None,
+    scored: OutOfFold,
+    threshold: str = "default",
+    at_least_one: bool = False,
 ) -> list[LabelIssue]:
     """Articles with at least one contradicted label, most suspect first.
 
-    ``given`` is the boolean matrix of given labels, ``scores`` and ``thresholds`` the
-    out-of-fold scores and the fold models' thresholds (columns follow ``labels``). For
-    single-label data the "threshold" of a label is the best other label's score.
+    ``given`` is the boolean matrix of given labels over ``scored.labels``; ``scored``
+    holds the out-of-fold scores (the bench's baseline passes in-sample ones). For
+    single-label data the "threshold" of a label is the best other label's score. With
+    ``at_least_one`` (multi-label), an article without any label is at least confident.
     An article's suspected labels are its given ones less the contradicted ones plus the
     absent ones that scored above their threshold; when that leaves none, the labels the
-    model predicts (``predicted``, a boolean matrix), or the best-scoring one.
+    model predicts, or the best-scoring one.
     """
-    margin = margins(scores, thresholds, multilabel)
-    ev = evidence(margin, given)
-    filled = np.where(np.isnan(ev), -np.inf, ev)
-    best = filled.max(axis=1) if filled.size else np.zeros(len(ids))
+    margin, filled, best = article_scores(given, scored, threshold, at_least_one)
     order = np.argsort(-best, kind="stable")
-    names = list(labels)
+    names = list(scored.labels)
     issues = []
     for i in order[best[order] > 0].tolist():
         flagged = np.flatnonzero(filled[i] > 0)
@@ -116,21 +164,23 @@ def rank_label_issues(
         missing = {int(j) for j in flagged if not given[i, j]}
         keep = [j for j in np.flatnonzero(given[i]).tolist() if j not in wrong]
         suspected = sorted(set(keep) | missing)
-        if not suspected and predicted is not None:
-            suspected = np.flatnonzero(predicted[i]).tolist()
-        if not multilabel or not suspected:  # the best-scoring label
+        if not suspected:
+            suspected = np.flatnonzero(scored.predicted[i]).tolist()
+        if not scored.multilabel or not suspected:  # the best-scoring label
             suspected = [int(np.nanargmax(margin[i]))]
         reasons = [
             _reason(
                 names[j],
                 bool(given[i, j]),
-                float(scores[i, j]),
-                float(scores[i, j] - margin[i, j]),
+                float(scored.scores[i, j]),
+                float(scored.scores[i, j] - margin[i, j]),
                 float(filled[i, j]),
-                multilabel,
+                scored.multilabel,
             )
             for j in flagged.tolist()
         ]
+        if not given[i].any():
+            reasons.insert(0, "no label given")
         issues.append(
             LabelIssue(
                 index=i,

@@ -16,8 +16,7 @@ from omegaconf import DictConfig
 from classifier.atomic import atomic_path
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.corpus import Split
-from classifier.data.loaders import _read_file as read_table
-from classifier.data.loaders import dataset_to_split
+from classifier.data.loaders import dataset_to_split, read_file
 from classifier.errors import ConfigError, DataError
 from classifier.model.persistence import is_mlflow_uri, load_model_uri
 
@@ -31,7 +30,7 @@ def read_pool(
 ) -> tuple[datasets.Dataset, Split]:
     """The file's rows and their texts joined as in training; ``Split.ids`` are row numbers
     (rows with an empty text are left out, as in training)."""
-    table = read_table(path)
+    table = read_file(path)
     if label_field not in table.column_names:
         table = table.add_column(label_field, [None] * len(table))
     split = dataset_to_split(table, text_fields, label_field, id_field=None, where=path)

@@ -93,7 +93,7 @@ def render(result: AuditResult, top: int) -> str:
     lines = [
         f"# Label audit: {result.data_name}",
         "",
-        markdown_table(["", ""], [(k, v) for k, v in result.facts.items()]),
+        markdown_table(["", "value"], [(k, v) for k, v in result.facts.items()]),
         "",
         "## Likely label errors",
         "",

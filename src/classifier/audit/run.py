@@ -14,7 +14,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.audit.confusions import confused_pairs
 from classifier.audit.duplicates import find_duplicates
-from classifier.audit.label_errors import rank_label_issues
+from classifier.audit.label_errors import check_threshold_choice, rank_label_issues
 from classifier.audit.report import AuditResult, write_outputs
 from classifier.data.corpus import Corpus
 from classifier.errors import ConfigError
@@ -60,15 +60,8 @@ def audit_corpus(cfg: DictConfig, corpus: Corpus) -> AuditResult:
     log.info("out-of-fold scores: %d folds over %d articles", options.folds, len(corpus.train))
     oof = out_of_fold(tagger, corpus.train, options.folds, cfg.seed, options.stratify)
     given = indicator(corpus.train.labels, oof.labels)
-    issues = rank_label_issues(
-        corpus.train.ids,
-        oof.labels,
-        given,
-        oof.scores,
-        oof.thresholds,
-        oof.multilabel,
-        oof.predicted,
-    )
+    at_least_one = bool(cfg.tagger.get("at_least_one", False))
+    issues = rank_label_issues(corpus.train.ids, given, oof, options.threshold, at_least_one)
     splits = {"train": corpus.train, "test": corpus.test}
     groups = find_duplicates(splits, options.near_duplicate_threshold)
     pairs = confused_pairs(oof.labels, given, oof.predicted)
@@ -78,6 +71,7 @@ def audit_corpus(cfg: DictConfig, corpus: Corpus) -> AuditResult:
         "labels": len(oof.labels),
         "model": cfg.model.get("_target_", ""),
         "out-of-fold folds": options.folds,
+        "margins from": f"{options.threshold} thresholds",
         "out-of-fold micro-F1": scores["micro_f1"],
         "out-of-fold macro-F1": scores["macro_f1"],
         "suspect articles": len(issues),
@@ -101,6 +95,7 @@ def audit_corpus(cfg: DictConfig, corpus: Corpus) -> AuditResult:
 def run_audit(cfg: DictConfig) -> AuditResult:
     """Audit the training split of ``cfg.data`` and log the files to an MLflow run."""
     check_folds(cfg.audit.folds)
+    check_threshold_choice(cfg.audit.threshold)
     corpus, data_report = check_corpus(load_corpus(cfg), cfg.checks.min_count)
     digest = corpus.digest()
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)

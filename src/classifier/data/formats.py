@@ -65,7 +65,7 @@ def detect_format(path: str | Path) -> FileFormat | None:
 def require(
     path: str | Path,
     kinds: Collection[str],
-    compressions: Collection[str] = ("gz", "bz2", "xz"),
+    compressions: Collection[str] = ("gz",),
     what: str = "input",
 ) -> FileFormat:
     """:func:`detect_format`, checked against the ``kinds`` and ``compressions`` a reader
@@ -93,7 +93,9 @@ def input_format(path: str) -> str:
 
 def output_format(path: str) -> str:
     """``jsonl``, ``csv`` or ``parquet`` from the output path; ``-`` is JSONL on stdout."""
-    return require(path, ("jsonl", "csv", "parquet"), compressions=(), what="output").kind
+    if path.lower().endswith(".parquet.gz"):
+        raise DataError(f"{path}: Parquet is compressed inside; name the output .parquet")
+    return require(path, ("jsonl", "csv", "parquet"), compressions=("gz",), what="output").kind
 
 
 def sniff_lines(head: bytes) -> str:

@@ -121,7 +121,8 @@ def _seeded_split(split: Split, test_size: float, seed: int) -> tuple[Split, Spl
     return split.subset(train_idx), split.subset(test_idx)
 
 
-def _read_file(path: str | Path) -> datasets.Dataset:
+def read_file(path: str | Path) -> datasets.Dataset:
+    """One CSV, JSONL or Parquet file (optionally compressed) as a ``datasets.Dataset``."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
@@ -156,11 +157,11 @@ def load_files(
         id_field=id_field,
     )
     train = dataset_to_split(
-        _read_file(train_path), where=str(train_path), id_prefix="train-", **fields
+        read_file(train_path), where=str(train_path), id_prefix="train-", **fields
     )
     if test_path:
         test = dataset_to_split(
-            _read_file(test_path), where=str(test_path), id_prefix="test-", **fields
+            read_file(test_path), where=str(test_path), id_prefix="test-", **fields
         )
     else:
         train, test = _seeded_split(train, test_size, seed)

@@ -4,22 +4,19 @@ as a Row or a Reject, made by :func:`classifier.data.records.make_record`."""
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
 import io
+import itertools
 import json
-import lzma
-import sys
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from classifier.data.formats import STDIO, detect_format, input_format, sniff_lines
+from classifier.data.formats import STDIO, input_format, sniff_lines
+from classifier.data.inputs import UTF8_BOM, open_input, read_txt, txt_files
 from classifier.data.records import (
     DEFAULT_FIELDS,
     FROM_FILE,
@@ -31,17 +28,11 @@ from classifier.data.records import (
 )
 from classifier.errors import DataError
 
-_OPENERS = {"gz": gzip.open, "bz2": bz2.open, "xz": lzma.open}
-
-
-def _open_binary(path: str) -> IO[bytes]:
-    if path == STDIO:
-        return sys.stdin.buffer
-    if not Path(path).exists():
-        raise DataError(f"{path}: input file not found")
-    found = detect_format(path)
-    opener = _OPENERS.get(found.compression) if found else None
-    return opener(path, "rb") if opener else open(path, "rb")
+# csv's default limit (128 KiB per field) guards other uses; an article is read whole
+# whatever its size, in CSV as in JSONL.
+CSV_FIELD_LIMIT = 2**31 - 1
+# Delimiters spreadsheets export CSV with (';' where the decimal mark is a comma).
+CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
 def parse_jsonl_lines(
@@ -116,7 +107,9 @@ def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[i
     about ``block_bytes``, for workers to decode and parse."""
     line = 1
     rest = b""
-    with _open_binary(path) as fh:
+    with open_input(path) as fh:
+        if fh.peek(3)[:3] == UTF8_BOM:  # Notepad and Excel's "UTF-8" start with one
+            fh.read(3)
         while True:
             data = fh.read(block_bytes)
             if not data:
@@ -159,29 +152,54 @@ def _read_lines(path: str, fields: TextFields) -> Iterator:
             yield from parse_jsonl_lines(first, lines, fields)
 
 
+def _text_columns(fields: TextFields) -> list[str]:
+    return [*fields.fields, *([fields.fallback] if fields.fallback else [])]
+
+
 def check_columns(path: str, columns: Sequence[str], fields: TextFields) -> None:
     """A table (CSV, Parquet) with no column to read text from stops at once."""
-    names = [*fields.fields, *([fields.fallback] if fields.fallback else [])]
-    if not any(name in columns for name in names):
+    if not any(name in columns for name in _text_columns(fields)):
         raise DataError(
             f"{path}: no column the model reads text from ({fields.describe()}); "
             f"the file has columns {list(columns)} (set text_fields=[...] to choose)"
         )
 
 
+def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
+    """The delimiter with which ``header`` (the first line) names a text column; ','
+    when none does (the error then lists the columns as read with ',')."""
+    for delimiter in CSV_DELIMITERS:
+        if any(f in next(csv.reader([header], delimiter=delimiter), []) for f in text_fields):
+            return delimiter
+    return ","
+
+
 def _read_csv(path: str, fields: TextFields) -> Iterator:
-    with _open_binary(path) as raw:
-        fh = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with open_input(path) as raw:
+        fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        header = fh.readline()
+        delimiter = csv_delimiter(header, _text_columns(fields))
+        reader = csv.DictReader(itertools.chain([header], fh), delimiter=delimiter)
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error as err:
+            raise DataError(f"{path}:1: malformed CSV header ({err})") from err
+        if fieldnames is None:
             return
-        check_columns(path, reader.fieldnames, fields)
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                yield Reject(line, None, "more values than header columns")
+        check_columns(path, fieldnames, fields)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield Reject(reader.line_num, None, f"malformed CSV ({err})")
                 continue
-            yield make_record(line, row, fields)
+            if None in row:
+                yield Reject(reader.line_num, None, "more values than header columns")
+                continue
+            yield make_record(reader.line_num, row, fields)
 
 
 def _read_parquet(path: str, fields: TextFields, batch_size: int) -> Iterator:
@@ -191,25 +209,35 @@ def _read_parquet(path: str, fields: TextFields, batch_size: int) -> Iterator:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
     check_columns(path, names, fields)
-    wanted = [*fields.fields, fields.fallback, fields.id_field]
+    wanted = [*_text_columns(fields), fields.id_field]
     columns = [c for c in dict.fromkeys(wanted) if c and c in names]
     line = 0
-    for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
+    batches = parquet.iter_batches(batch_size=batch_size, columns=columns)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (OSError, pa.ArrowException) as err:
+            raise DataError(f"{path}: Parquet data unreadable after row {line} ({err})") from err
+        if batch is None:
+            return
         for obj in batch.to_pylist():
             line += 1
             yield make_record(line, obj, fields)
 
 
 def _read_txt_dir(path: str) -> Iterator:
-    files = sorted(Path(path).rglob("*.txt"))
-    for line, file in enumerate(files, start=1):
+    for line, file in enumerate(txt_files(path), start=1):
+        name = file.relative_to(path)
         try:
-            text = file.read_bytes().decode("utf-8")
+            text = read_txt(file).decode("utf-8")
+        except OSError as err:
+            yield Reject(line, file.stem, f"{name}: {err.strerror or err}")
+            continue
         except UnicodeDecodeError as err:
-            yield Reject(line, file.stem, f"{file.name}: bytes that are not UTF-8 at {err.start}")
+            yield Reject(line, file.stem, f"{name}: bytes that are not UTF-8 at {err.start}")
             continue
         if not text.strip():
-            yield Reject(line, file.stem, f"{file.name}: empty text")
+            yield Reject(line, file.stem, f"{name}: empty text")
             continue
         yield Row(line, file.stem, text.strip(), FROM_FILE)
 

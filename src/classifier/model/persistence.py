@@ -9,6 +9,7 @@ of its author; its bytes must match its manifest and its types an allow-list.
 from __future__ import annotations
 
 import importlib
+import io
 import platform
 import sys
 import warnings
@@ -23,7 +24,7 @@ import numpy as np
 import sklearn
 
 import classifier
-from classifier.atomic import atomic_path, output_errors
+from classifier.atomic import atomic_path
 from classifier.data.records import TextFields, model_fields
 from classifier.errors import ModelFileError
 from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
@@ -136,7 +137,7 @@ def save_model(
         "tagger": tagger,
         "metadata": meta,
     }
-    with atomic_path(path) as tmp, output_errors(path):
+    with atomic_path(path) as tmp:
         if fmt == "skops":
             import skops.io
 
@@ -162,14 +163,14 @@ def _alias_legacy_modules() -> None:
         sys.modules.setdefault(old, importlib.import_module(new))
 
 
-def _load_skops(path: Path) -> Any:
+def _load_skops(path: Path, data: bytes) -> Any:
     """Load a skops file, refusing any type outside scikit-learn, NumPy and SKOPS_TRUSTED."""
     import skops.io
 
-    unexpected = sorted(set(skops.io.get_untrusted_types(file=path)) - set(SKOPS_TRUSTED))
+    unexpected = sorted(set(skops.io.get_untrusted_types(data=data)) - set(SKOPS_TRUSTED))
     if unexpected:
         raise ModelFileError(f"{path}: contains types that are not trusted: {unexpected}")
-    return skops.io.load(path, trusted=SKOPS_TRUSTED)
+    return skops.io.load(io.BytesIO(data), trusted=SKOPS_TRUSTED)
 
 
 def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
@@ -182,13 +183,21 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
+    # Read once: the bytes verified are the bytes loaded, even if the file is replaced.
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ModelFileError(f"{path}: cannot read the model file ({err.strerror})") from err
     if not trust:
-        verify_model_file(path, signed=path.suffix != ".skops")
+        verify_model_file(path, signed=path.suffix != ".skops", data=data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
             _alias_legacy_modules()
-            bundle = _load_skops(path) if path.suffix == ".skops" else joblib.load(path)
+            if path.suffix == ".skops":
+                bundle = _load_skops(path, data)
+            else:
+                bundle = joblib.load(io.BytesIO(data))
     except ModelFileError:
         raise
     except Exception as err:
@@ -234,7 +243,8 @@ def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
     import mlflow.artifacts
 
     if uri.startswith("runs:/") and uri.rstrip("/").count("/") == 1:
-        uri = uri.rstrip("/") + "/model"
+        # A bare run URI means the model file every training run logs (with its manifest).
+        uri = uri.rstrip("/") + "/model_file"
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as err:  # MLflow raises several types for a bad URI

@@ -30,7 +30,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from classifier.atomic import atomic_path, output_errors
+from classifier.atomic import atomic_path
 from classifier.errors import ConfigError, ModelFileError
 
 KEY_ENV = "CLASSIFIER_SIGNING_KEY"
@@ -126,7 +126,7 @@ def sign_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
 def write_manifest(model_path: Path, manifest: dict[str, Any]) -> Path:
     """Sign ``manifest`` and write it atomically beside ``model_path``."""
     path = manifest_path(model_path)
-    with atomic_path(path) as tmp, output_errors(path):
+    with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(sign_manifest(manifest), indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -152,9 +152,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_sha256(path: Path, manifest: dict[str, Any]) -> None:
-    """Raise ModelFileError unless the bytes of ``path`` have the manifest's sha256."""
-    actual, expected = file_sha256(path), manifest["sha256"]
+def check_sha256(path: Path, manifest: dict[str, Any], data: bytes | None = None) -> None:
+    """Raise ModelFileError unless the bytes of ``path`` (``data``, when already read) have
+    the manifest's sha256."""
+    actual = file_sha256(path) if data is None else hashlib.sha256(data).hexdigest()
+    expected = manifest["sha256"]
     if not hmac.compare_digest(actual, expected):
         raise ModelFileError(
             f"{path}: sha256 {actual[:12]}... does not match its manifest ({expected[:12]}...); "
@@ -193,12 +195,15 @@ def check_signature(path: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-def verify_model_file(path: str | Path, signed: bool = True) -> dict[str, Any]:
-    """Check ``path`` against its manifest (and, if ``signed``, the manifest's signature);
+def verify_model_file(
+    path: str | Path, signed: bool = True, data: bytes | None = None
+) -> dict[str, Any]:
+    """Check ``path`` (or its bytes ``data``, read once so that the bytes checked are the
+    bytes loaded) against its manifest and, if ``signed``, the manifest's signature;
     return the manifest or raise ModelFileError."""
     path = Path(path)
     manifest = read_manifest(path)
-    check_sha256(path, manifest)
+    check_sha256(path, manifest, data)
     if signed:
         check_signature(path, manifest)
     return manifest

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
-from classifier.model.features import build_features, frequent_words
+from classifier.model.features import build_features, fit_features, frequent_words
 from classifier.model.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
@@ -159,7 +159,7 @@ class TopicTagger(BaseEstimator):
         cleaner = clone(self.cleaner) if self.cleaner is not None else TextCleaner()
         features = clone(self.features) if self.features is not None else build_features({})
         cleaned = cleaner.fit_transform(texts)
-        X = _canonical(features.fit_transform(cleaned))
+        X = _canonical(fit_features(features, cleaned))
         self.transformer_ = Pipeline([("clean", cleaner), ("features", features)])
         self.frequent_words_ = frequent_words(features, cleaned)
         del cleaned

@@ -7,6 +7,7 @@ from classifier.data.records import model_fields
 from classifier.model.persistence import is_mlflow_uri, load_model_uri
 from classifier.prediction.local import Summary, predict_file
 from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
+from classifier.prediction.paths import check_paths, default_rejects_path
 
 
 def run_prediction(
@@ -20,6 +21,11 @@ def run_prediction(
     """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output`` on
     ``options.engine``; options the engine cannot honour become warnings of the summary."""
     warnings = options.unsupported()
+    # Before the model is read: a run that would write over its input stops at once.
+    rejects = options.rejects or (
+        default_rejects_path(output) if options.engine == "local" else None
+    )
+    check_paths([input], {"output": output, "rejects file": rejects})
     if tracking_uri and is_mlflow_uri(model):  # a model file needs no MLflow (~1 s to import)
         import mlflow
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +18,7 @@ from typing import IO, Any
 import numpy as np
 from tqdm import tqdm
 
-from classifier.atomic import atomic_path
+from classifier.atomic import atomic_path, output_errors
 from classifier.data.formats import STDIO, input_format, output_format
 from classifier.data.readers import line_kind, read_jsonl_blocks, read_records
 from classifier.data.records import (
@@ -36,8 +36,9 @@ from classifier.errors import DataError
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.job import Chunk, TaggingJob, make_job, run_chunk
 from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
+from classifier.prediction.paths import check_paths, default_rejects_path
 from classifier.prediction.workers import ordered_map, resolve_n_jobs
-from classifier.prediction.writers import ChunkWriter, default_rejects_path
+from classifier.prediction.writers import ChunkWriter
 
 
 @dataclass
@@ -90,6 +91,13 @@ class Summary:
         return text
 
 
+def reject_lines(rejects: Sequence[Reject]) -> bytes:
+    """The rejects file's JSONL lines for ``rejects``: line number, id and reason."""
+    return "".join(
+        json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n" for r in rejects
+    ).encode("utf-8")
+
+
 def _tasks(input_path: str, fields: TextFields, batch_size: int) -> Iterator[tuple[str, Any, Any]]:
     """Work items: raw JSONL or text-line blocks (parsed by the workers), else parsed rows
     in batches."""
@@ -112,9 +120,12 @@ def _tasks(input_path: str, fields: TextFields, batch_size: int) -> Iterator[tup
 class _Run:
     """The bookkeeping of one run: counts, rejects, the stop rules, the output writer."""
 
-    def __init__(self, job: TaggingJob, input_path: str, options: PredictOptions) -> None:
+    def __init__(
+        self, job: TaggingJob, paths: tuple[str, str, str | None], options: PredictOptions
+    ) -> None:
         self.job = job
-        self.input_path = input_path
+        self.input_path, self.output_path, rejects_path = paths
+        self.rejects_name = rejects_path or "standard error"
         self.options = options
         self.check = FieldCheck(job.fields)
         self.counts = np.zeros(len(job.scorer.labels), dtype=np.int64)
@@ -130,12 +141,8 @@ class _Run:
             bad = chunk.rejects[0]
             raise DataError(f"{self.input_path}:{bad.line}: {bad.reason}")
         if chunk.rejects:
-            rejects.write(
-                "".join(
-                    json.dumps({"line": r.line, "id": r.id, "reason": r.reason}) + "\n"
-                    for r in chunk.rejects
-                ).encode("utf-8")
-            )
+            with output_errors(self.rejects_name):
+                rejects.write(reject_lines(chunk.rejects))
         summary.read += chunk.read
         summary.rejected += len(chunk.rejects)
         summary.tagged += chunk.tagged
@@ -144,7 +151,8 @@ class _Run:
         self.oov_sum += chunk.oov_sum
         self.oov_n += chunk.oov_n
         if chunk.payload is not None:
-            writer.write(chunk.payload)
+            with output_errors(self.output_path):
+                writer.write(chunk.payload)
 
 
 def predict_file(
@@ -165,20 +173,23 @@ def predict_file(
     ``scores="predicted"`` writes only the predicted labels' scores (one ``scores`` list,
     in the order of ``labels``) instead of every label's column.
     """
+    rejects_path = options.rejects or default_rejects_path(output_path)
+    check_paths([input_path], {"output": output_path, "rejects file": rejects_path})
     kind = output_format(output_path)
     input_format(input_path)
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
     fields = options.text_fields_for(model_fields)
     job = make_job(tagger, kind, options, fields)
-    rejects_path = options.rejects or default_rejects_path(output_path)
     summary = Summary(output=output_path, rejects=rejects_path)
-    state = _Run(job, input_path, options)
+    state = _Run(job, (input_path, output_path, rejects_path), options)
     tasks = _tasks(input_path, fields, options.batch_size)
     progress = options.progress
 
     def run(out: IO[bytes], rejects: IO[bytes]) -> None:
-        writer = ChunkWriter(job, out)
+        # Write errors (a full disk) are reported against the file being written.
+        with output_errors(output_path):
+            writer = ChunkWriter(job, out, gzip=output_path.lower().endswith(".gz"))
         bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
         workers = resolve_n_jobs(options.n_jobs)
         results = ordered_map(run_chunk, job, tasks, workers, options.workers)
@@ -189,20 +200,23 @@ def predict_file(
                     bar.update(chunk.read)
         finally:
             results.close()
-        writer.close()
+        with output_errors(output_path):
+            writer.close()
+        with output_errors(state.rejects_name):
+            rejects.flush()
 
     if output_path == STDIO:
         # Rejects go to a file if one is named, else to standard error: never dropped.
         if rejects_path:
-            with atomic_path(rejects_path) as rej_tmp, open(rej_tmp, "wb") as rej:
+            with atomic_path(rejects_path, False) as rej_tmp, open(rej_tmp, "wb") as rej:
                 run(sys.stdout.buffer, rej)
         else:
             run(sys.stdout.buffer, sys.stderr.buffer)
         sys.stdout.buffer.flush()
     else:
         with (
-            atomic_path(output_path) as out_tmp,
-            atomic_path(rejects_path) as rej_tmp,
+            atomic_path(output_path, False) as out_tmp,
+            atomic_path(rejects_path, False) as rej_tmp,
             open(out_tmp, "wb") as out,
             open(rej_tmp, "wb") as rejects,
         ):

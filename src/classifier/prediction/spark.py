@@ -211,9 +211,12 @@ def _write_atomic(spark: Any, frame: Any, path: str) -> None:
 
 
 def rejects_dir(output: str) -> str:
-    """``out.parquet`` -> ``out.rejects``, beside the output."""
-    p = PurePosixPath(output)
-    return str(p.with_name(f"{p.name.split('.')[0]}.rejects"))
+    """``out.parquet`` -> ``out.rejects``, ``run.v2.parquet`` -> ``run.v2.rejects``, beside
+    the output."""
+    # String operations, not a path object: "hdfs:///x" must keep its three slashes.
+    base = output.rstrip("/")
+    stem = base[: -len(".parquet")] if base.lower().endswith(".parquet") else base
+    return f"{stem}.rejects"
 
 
 def predict_spark(

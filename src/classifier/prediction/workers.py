@@ -127,10 +127,26 @@ def ordered_map(
         while window:
             yield window.popleft().get()
         pool.close()
-    finally:
+    except BaseException:
+        _stop_broken_pool(pool)
+        raise
+    else:
         pool.terminate()
         pool.join()
+    finally:
         _STATE = None
+
+
+def _stop_broken_pool(pool: Any) -> None:
+    """Stop a pool after an error, Ctrl-C or SIGTERM. The same signal may have killed
+    workers while they held the pool's queue locks, and ``Pool.terminate`` can then wait
+    for those locks forever (a known limitation of multiprocessing.Pool); so the workers
+    are killed first and ``terminate`` gets a few seconds in a daemon thread."""
+    for child in mp.active_children():
+        child.kill()
+    stopper = threading.Thread(target=pool.terminate, daemon=True)
+    stopper.start()
+    stopper.join(timeout=5.0)
 
 
 def _ordered_threads(

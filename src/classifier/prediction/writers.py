@@ -5,28 +5,31 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
+from gzip import GzipFile
 from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from classifier.data.formats import STDIO
 from classifier.prediction.job import TaggingJob
 
 
 class ChunkWriter:
-    """Writes the workers' output chunks (JSONL/CSV bytes, or arrays for Parquet)."""
+    """Writes the workers' output chunks (JSONL/CSV bytes, or arrays for Parquet) to
+    ``fh``, gzip-compressed with ``gzip``."""
 
-    def __init__(self, job: TaggingJob, fh: IO[bytes]) -> None:
+    def __init__(self, job: TaggingJob, fh: IO[bytes], gzip: bool = False) -> None:
         self.job = job
-        self.fh = fh
+        self._raw = fh
+        self.fh: IO[bytes] = fh
+        if gzip:  # no name and no time in the header: the same run gives the same bytes
+            self.fh = GzipFile(filename="", mode="wb", fileobj=fh, compresslevel=6, mtime=0)
         self._parquet: pq.ParquetWriter | None = None
         if job.kind == "csv":
             text = io.StringIO()
             csv.writer(text).writerow(job.columns)
-            fh.write(text.getvalue().encode("utf-8"))
+            self.fh.write(text.getvalue().encode("utf-8"))
 
     def write(self, payload: Any) -> None:
         if self.job.kind != "parquet":
@@ -59,17 +62,14 @@ class ChunkWriter:
         return pa.table(columns)
 
     def close(self) -> None:
+        """Finish the file (Parquet footer, gzip trailer) and flush it: a full disk shows
+        here, not later when the file is closed."""
         if self._parquet is not None:
             self._parquet.close()
         elif self.job.kind == "parquet":  # no rows: still a valid, empty Parquet file
             n = len(self.job.score_columns)
             empty = self._table([], [], np.zeros((0, n)), [], [])
             pq.write_table(empty, self.fh)
-
-
-def default_rejects_path(output: str) -> str | None:
-    """``out.csv`` -> ``out.rejects.jsonl``; None for standard output."""
-    if output == STDIO:
-        return None
-    p = Path(output)
-    return str(p.with_name(f"{p.name.split('.')[0]}.rejects.jsonl"))
+        if self.fh is not self._raw:
+            self.fh.close()
+        self._raw.flush()

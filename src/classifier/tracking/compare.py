@@ -4,8 +4,9 @@ Prints the best runs of an experiment with the params that differ between them a
 scores, and draws the metric (mean ± std across CV folds) of those runs. The plot is written
 to a file and logged to MLflow: to the sweep's parent run when every listed run belongs to
 one sweep (the comparison is part of that sweep's record), otherwise to a run of its own
-tagged ``run_kind=compare``. Training runs are never modified, and runs tagged ``run_kind``
-(sweep parents, earlier comparisons) are never listed.
+tagged ``run_kind=compare`` in the experiment ``<experiment>-comparisons``, so the training
+runs' table stays a table of training runs. Training runs are never modified, and runs
+tagged ``run_kind`` (sweep parents, comparisons) are never listed.
 """
 
 from __future__ import annotations
@@ -24,13 +25,20 @@ from mlflow.tracking import MlflowClient
 from classifier.atomic import atomic_path
 from classifier.cli import run_cli
 from classifier.errors import ConfigError
+from classifier.tracking import runs as tracking
+from classifier.tracking.naming import describe_overrides, is_housekeeping
 from classifier.training.sweep import KIND_TAG, PARENT_TAG, SWEEP_TAG
 
 # Scores shown beside the chosen metric (test scores are shown, never used to rank).
 SHOWN_METRICS = ("cv_micro_f1", "cv_macro_f1", "test_micro_f1", "test_macro_f1")
-# Params that always differ or say nothing about the model.
-_IGNORED_PARAMS = ("run_name", "output.", "mlflow.", "debug", "register", "data.path")
+# Params that always differ or say nothing about the model (older runs logged housekeeping
+# too); the model's class is shown as its short name instead of its import path.
+_IGNORED_PARAMS = ("data.path", "model._target_", tracking.MODEL_NAME_PARAM)
 MAX_KEY_PARAMS = 8
+# How a missing value (a param a run does not have, a null, a metric it did not log) shows.
+MISSING = "-"
+# Experiments that hold comparison runs: ``<experiment>-comparisons``.
+COMPARISONS_SUFFIX = "-comparisons"
 
 
 @dataclass
@@ -43,17 +51,21 @@ class Comparison:
     metrics: list[str]
 
     def table(self) -> pd.DataFrame:
-        """Run name and id, key params, metrics: what the shell shows."""
+        """Run name and id, model, key params, metrics: what the shell shows. Missing
+        values (absent or null params, unlogged metrics) are all :data:`MISSING`."""
         frame = pd.DataFrame(
-            {"run": self.runs["tags.mlflow.runName"], "run_id": self.runs["run_id"].str[:8]}
+            {
+                "run": self.runs["tags.mlflow.runName"],
+                "run_id": self.runs["run_id"].str[:8],
+                "model": short_model_names(self.runs),
+            }
         )
         for param in self.key_params:
             values = self.runs[f"params.{param}"]
-            if param == "model._target_":
-                values = values.str.rsplit(".", n=1).str[-1]
-            frame[param.removesuffix("._target_")] = values
+            frame[param] = values.where(values.notna() & (values != "null"), MISSING)
         for metric in self.metrics:
-            frame[metric] = self.runs[f"metrics.{metric}"].round(4)
+            values = self.runs[f"metrics.{metric}"]
+            frame[metric] = values.map(lambda v: MISSING if pd.isna(v) else f"{v:.4f}")
         return frame.reset_index(drop=True)
 
     def sweep_parent(self) -> str | None:
@@ -63,6 +75,18 @@ class Comparison:
             return None
         parents = self.runs[column].unique()
         return str(parents[0]) if len(parents) == 1 else None
+
+
+def short_model_names(runs: pd.DataFrame) -> pd.Series:
+    """``model_name`` where runs logged it, else the last part of ``model._target_``."""
+    names = pd.Series(MISSING, index=runs.index)
+    target = "params.model._target_"
+    if target in runs:
+        names = runs[target].str.rsplit(".", n=1).str[-1].fillna(MISSING)
+    column = f"params.{tracking.MODEL_NAME_PARAM}"
+    if column in runs:
+        names = runs[column].fillna(names)
+    return names
 
 
 def select_runs(
@@ -92,36 +116,43 @@ def select_runs(
         raise ConfigError(f"no finished run in {experiment!r} has the metric {metric!r}")
     runs = runs[runs[column].notna()].head(top)
     params = [c.removeprefix("params.") for c in runs.columns if c.startswith("params.")]
-    varying = [
+    key_params = [
         p
         for p in sorted(params)
-        if not p.startswith(_IGNORED_PARAMS) and runs[f"params.{p}"].nunique(dropna=False) > 1
+        if p not in _IGNORED_PARAMS
+        and not is_housekeeping(p)
+        and runs[f"params.{p}"].nunique(dropna=False) > 1
     ]
-    key_params = ["model._target_"] + [p for p in varying if p != "model._target_"]
     metrics = [metric] + ([f"{metric}_std"] if f"metrics.{metric}_std" in runs else [])
     metrics += [m for m in SHOWN_METRICS if m not in metrics and f"metrics.{m}" in runs]
     return Comparison(runs, metric, key_params[:MAX_KEY_PARAMS], metrics)
 
 
 def plot(comparison: Comparison) -> Figure:
-    """The metric of each listed run (error bars: std across CV folds), best at the top."""
+    """The metric of each listed run (error bars: std across CV folds), best at the top, on
+    the metric's whole 0-1 axis (a cut axis would exaggerate small gaps), values printed."""
     table = comparison.table()
-    shown = table.columns[2 : 2 + min(3, len(comparison.key_params))]
-    labels = [
-        f"{row['run']} ({', '.join(str(row[c]) for c in shown)})" for _, row in table.iterrows()
-    ]
+    shown = comparison.key_params[:3]
+    labels = []
+    for _, row in table.iterrows():
+        described = describe_overrides(f"{param}={row[param]}" for param in shown)
+        labels.append(f"{row['run']} ({', '.join([row['model'], *described])})")
     values = comparison.runs[f"metrics.{comparison.metric}"].to_numpy()
     std_column = f"metrics.{comparison.metric}_std"
     errors = comparison.runs[std_column].to_numpy() if std_column in comparison.runs else None
-    fig = Figure(figsize=(8, max(2.5, 0.4 * len(labels) + 1.2)), layout="constrained")
+    fig = Figure(figsize=(9, max(2.5, 0.4 * len(labels) + 1.4)), dpi=150, layout="constrained")
     ax = fig.subplots()
     y = list(range(len(labels)))[::-1]
-    ax.barh(y, values, xerr=errors, color="#3b75af", capsize=3)
-    ax.set_yticks(y, labels, fontsize=7)
-    low = float((values - (errors if errors is not None else 0)).min())
-    ax.set_xlim(max(0.0, low - 0.05), min(1.0, float(values.max()) + 0.05) + 0.001)
-    ax.set_xlabel(comparison.metric)
-    ax.set_title(f"Top {len(labels)} runs by {comparison.metric}")
+    ax.barh(y, values, xerr=errors, color="#4c72b0", capsize=3)
+    for row, value in zip(y, values, strict=True):
+        ax.text(0.01, row, f"{value:.4f}", va="center", color="white", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    note = " (error bars: std across CV folds)" if errors is not None else ""
+    ax.set_xlabel(comparison.metric + note)
+    ax.set_title(f"Top {len(labels)} runs by {comparison.metric}", loc="left")
     return fig
 
 
@@ -134,8 +165,9 @@ def log_comparison(comparison: Comparison, figure: Figure, experiment: str) -> s
         client.log_figure(parent, figure, f"compare/{name}.png")
         client.log_text(parent, comparison.table().to_csv(index=False), f"compare/{name}.csv")
         return parent
-    mlflow.set_experiment(experiment)
-    with mlflow.start_run(run_name=name, tags={KIND_TAG: "compare"}) as run:
+    tracking.setup(mlflow.get_tracking_uri(), experiment + COMPARISONS_SUFFIX)
+    tags = {KIND_TAG: "compare", "compared_experiment": experiment}
+    with mlflow.start_run(run_name=name, tags=tags) as run:
         mlflow.log_param("metric", comparison.metric)
         mlflow.log_param("runs", ",".join(comparison.runs["run_id"]))
         mlflow.log_figure(figure, f"compare/{name}.png")

@@ -5,17 +5,24 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import logging
+import os
+import shlex
 import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import pandas as pd
 from mlflow.data.sources import LocalArtifactDatasetSource
+from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature, infer_signature
+from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.data.corpus import Corpus
@@ -24,7 +31,7 @@ from classifier.errors import ConfigError, Terminated
 from classifier.model.metrics import Evaluation
 from classifier.model.persistence import manifest_path
 from classifier.model.tagger import TopicTagger
-from classifier.tracking import plots
+from classifier.tracking import model_card, naming, plots
 from classifier.tracking.pyfunc import TEXT_COLUMN, input_schema, tag_frame
 from classifier.training.checks import DataReport
 
@@ -36,7 +43,13 @@ _MAX_PARAM_VALUE = 6000
 PACKAGE_DIR = Path(__file__).parent.parent  # the classifier package, shipped with the model
 PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
 # Artifact paths of the figures every run logs.
-PLOTS = ("plots/per_label_f1.png", "plots/confusion.png")
+PLOTS = ("plots/per_label_scores.png", "plots/confusion.png")
+# The experiment tag by which the MLflow UI opens an experiment as model training rather
+# than GenAI (traces, judges, agent versions).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+TRAINING_KIND = "custom_model_development"
+# The param holding the short model name (``LinearSVC``).
+MODEL_NAME_PARAM = "model_name"
 # What the pyfunc model imports (the classifier package itself is shipped as code).
 _MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "joblib", "mlflow")
 
@@ -48,11 +61,22 @@ def pip_requirements() -> list[str]:
 
 
 def setup(tracking_uri: str, experiment: str) -> str:
-    """Point MLflow at ``tracking_uri`` and select (or create) ``experiment``; return its id."""
+    """Point MLflow at ``tracking_uri`` and select ``experiment``; return its id.
+
+    An experiment created here is tagged as a model-training experiment
+    (:data:`EXPERIMENT_KIND_TAG`), so the UI opens it on training runs, not on GenAI views.
+    """
     mlflow.set_tracking_uri(tracking_uri)
     try:
+        client = MlflowClient(tracking_uri)
+        if client.get_experiment_by_name(experiment) is None:
+            try:
+                client.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: TRAINING_KIND})
+            except MlflowException as err:  # a parallel sweep job created it first
+                if err.error_code != "RESOURCE_ALREADY_EXISTS":
+                    raise
         return mlflow.set_experiment(experiment).experiment_id
-    except mlflow.exceptions.MlflowException as err:
+    except MlflowException as err:
         raise ConfigError(
             f"mlflow.tracking_uri={tracking_uri!r}: cannot use experiment {experiment!r} ({err})"
         ) from err
@@ -93,9 +117,12 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def log_config(cfg: DictConfig) -> None:
-    """The resolved config: flattened as params and whole as ``config.yaml``."""
+    """What defines the run as params (the flattened config without its housekeeping:
+    tracking, output paths, registry, debug) plus the short model name; the whole
+    resolved config as ``config.yaml``."""
     resolved = OmegaConf.to_container(cfg, resolve=True)
-    params = flatten(resolved)
+    params = {k: v for k, v in flatten(resolved).items() if not naming.is_housekeeping(k)}
+    params[MODEL_NAME_PARAM] = naming.model_name(cfg)
     items = sorted(params.items())
     for start in range(0, len(items), _PARAMS_PER_CALL):
         mlflow.log_params(dict(items[start : start + _PARAMS_PER_CALL]))
@@ -145,8 +172,14 @@ def log_corpus(corpus: Corpus, digest: str) -> None:
 
 
 def log_data_report(report: DataReport) -> None:
-    """Findings of the data checks: ``data_*`` metrics and ``data_checks.json``."""
-    mlflow.log_metrics(report.metrics())
+    """Findings of the data checks, facts about the data rather than scores: ``data.*``
+    params (``data.near_duplicates``, ...) and the full report as ``data_checks.json``."""
+    params = {
+        f"data.{name.removeprefix('data_')}": round(value, 4) if value % 1 else int(value)
+        for name, value in report.metrics().items()
+    }
+    params["data.dropped_labels"] = len(report.dropped_labels)
+    mlflow.log_params(params)
     mlflow.log_dict(asdict(report), "data_checks.json")
 
 
@@ -155,14 +188,27 @@ def log_metrics(metrics: Mapping[str, float]) -> None:
     mlflow.log_metrics(dict(metrics))
 
 
+def _active() -> mlflow.entities.Run:
+    """The active run as stored (its name, params and tags so far)."""
+    return mlflow.get_run(mlflow.active_run().info.run_id)
+
+
+def plot_subject(active: mlflow.entities.Run) -> str:
+    """What plot titles name: the run and its model (``logreg min_df=2 · LogisticRegression``)."""
+    model = active.data.params.get(MODEL_NAME_PARAM)
+    return " · ".join(x for x in (active.info.run_name, model) if x)
+
+
 def log_evaluation(evaluation: Evaluation, prefix: str = "test_") -> None:
-    """Metrics with ``prefix``, the per-label table (CSV and JSON) and the two plots."""
+    """Metrics with ``prefix``, the per-label table (CSV and JSON) and the two plots, whose
+    titles name the active run and its model."""
     mlflow.log_metrics(evaluation.prefixed(prefix))
     table = pd.DataFrame(evaluation.per_label)
     mlflow.log_text(table.to_csv(index=False), f"{prefix}per_label.csv")
     mlflow.log_dict({"per_label": evaluation.per_label}, f"{prefix}per_label.json")
-    mlflow.log_figure(plots.per_label_f1(evaluation), PLOTS[0])
-    mlflow.log_figure(plots.confusion(evaluation), PLOTS[1])
+    subject = plot_subject(_active())
+    mlflow.log_figure(plots.per_label_scores(evaluation, subject), PLOTS[0])
+    mlflow.log_figure(plots.confusion(evaluation, subject), PLOTS[1])
 
 
 def log_model(
@@ -174,8 +220,14 @@ def log_model(
     """Log the joblib file and a pyfunc model around it (with signature and input example).
 
     The signature takes records with the model's text ``fields`` or ``text``, as
-    ``predict.py`` does. Returns the model URI (``models:/<model id>``).
+    ``predict.py`` does. The logged model is named after the data and the model
+    (``demo-LinearSVC``), so the UI's model lists tell runs apart. Returns the model URI
+    (``models:/<model id>``).
     """
+    active = _active()
+    name = naming.logged_model_name(
+        active.data.tags.get("data_name", "data"), active.data.params.get(MODEL_NAME_PARAM, "")
+    )
     mlflow.log_artifact(str(model_path), "model_file")
     mlflow.log_artifact(str(manifest_path(model_path)), "model_file")
     # MLflow copies both artifacts into one folder, so the manifest stays beside the model
@@ -184,7 +236,7 @@ def log_model(
     outputs = infer_signature(example, tag_frame(tagger, examples)).outputs
     signature = ModelSignature(input_schema(fields), outputs)
     info = mlflow.pyfunc.log_model(
-        name="model",
+        name=name,
         python_model=str(PYFUNC_ENTRY),
         artifacts={"model": str(model_path), "manifest": str(manifest_path(model_path))},
         signature=signature,
@@ -196,9 +248,36 @@ def log_model(
     return info.model_uri
 
 
-def log_model_card(text: str) -> None:
-    """The run's Markdown model card, ``model_card.md``."""
+def log_model_card(
+    cfg: DictConfig,
+    corpus: Corpus,
+    cv_metrics: Mapping[str, float],
+    evaluation: Evaluation,
+    tagger: TopicTagger,
+) -> None:
+    """The active run's model card: ``model_card.md`` and ``model_card.html`` (the same
+    card with the plots embedded, which MLflow's artifact viewer renders whole)."""
+    active = _active()
+    tags = active.data.tags
+    facts = model_card.RunFacts(
+        run_id=active.info.run_id,
+        run_name=active.info.run_name,
+        started=datetime.fromtimestamp(active.info.start_time / 1000, UTC),
+        git_commit=tags.get("git_commit"),
+        data_digest=tags.get("data_digest", ""),
+        sweep_id=tags.get("sweep_id"),
+        sweep_parent=tags.get("mlflow.parentRunId"),
+        sweep_overrides=tags.get(naming.JOB_OVERRIDES_TAG),
+        near_duplicates=int(active.data.params.get("data.near_duplicates", 0)),
+    )
+    cv = {k.removeprefix("cv_"): v for k, v in cv_metrics.items()}
+    text = model_card.render(cfg, corpus, cv, evaluation, tagger, facts, PLOTS)
     mlflow.log_text(text, "model_card.md")
+    with tempfile.TemporaryDirectory() as tmp:
+        uri = f"runs:/{facts.run_id}/plots"
+        local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=tmp))
+        images = {f"plots/{p.name}": p.read_bytes() for p in local.glob("*.png")}
+        mlflow.log_text(model_card.to_html(text, images), "model_card.html")
 
 
 def register_model(model_uri: str, name: str, alias: str | None = None) -> str:
@@ -211,3 +290,36 @@ def register_model(model_uri: str, name: str, alias: str | None = None) -> str:
         mlflow.MlflowClient().set_registered_model_alias(name, alias, version)
     log.info("registered %s version %s%s", name, version, f" as @{alias}" if alias else "")
     return str(version)
+
+
+def next_steps(tracking_uri: str, run_id: str, model_path: str | Path, predict: Path) -> str:
+    """Three lines for after ``train.py``: open the UI on this store at the run, where the
+    model is, and how ``predict.py`` (at ``predict``) tags new articles with it."""
+    bin_dir = Path(sys.executable).parent
+    experiment_id = MlflowClient(tracking_uri).get_run(run_id).info.experiment_id
+
+    def shown(path: Path) -> str:
+        try:
+            # abspath, not resolve: the venv's python is a symlink to the system one.
+            return shlex.quote(str(Path(os.path.abspath(path)).relative_to(Path.cwd())))
+        except ValueError:
+            return shlex.quote(str(path))
+
+    # The UI opens in its GenAI mode unless told otherwise (it remembers the choice).
+    page = f"#/experiments/{experiment_id}/runs/{run_id}?workflowType=machine_learning"
+    if tracking_uri.startswith(("http://", "https://")):
+        ui = f"open {tracking_uri.rstrip('/')}/{page}"
+    else:
+        ui = (
+            f"{shown(bin_dir / 'mlflow')} ui --backend-store-uri {shlex.quote(tracking_uri)}, "
+            f"then open http://127.0.0.1:5000/{page}"
+        )
+    model = shown(Path(model_path))
+    return "\n".join(
+        [
+            f"see the run: {ui}",
+            f"model: {model}",
+            f"tag new articles: {shown(bin_dir / 'python')} {shown(predict)} "
+            f"model_uri={model} input=new.jsonl output=tagged.jsonl",
+        ]
+    )

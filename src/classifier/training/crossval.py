@@ -95,6 +95,8 @@ class OutOfFold:
     thresholds: np.ndarray
     # labels the fold model predicts (thresholds and the at-least-one rule applied)
     predicted: np.ndarray
+    # the models' untuned threshold: 0 for decision values, 0.5 for probabilities
+    default_threshold: float = 0.0
 
 
 def out_of_fold(
@@ -108,7 +110,7 @@ def out_of_fold(
     scores = np.full(shape, np.nan)
     thresholds = np.full(shape, np.nan)
     predicted = np.zeros(shape, dtype=bool)
-    multilabel = False
+    multilabel, default = False, 0.0
     for val_idx, model in fitted_folds(tagger, split, folds, seed, stratify):
         cols = np.array([column[name] for name in model.labels_])
         fold_scores = model.decision_function(split.subset(val_idx).texts)
@@ -117,7 +119,8 @@ def out_of_fold(
         thresholds[rows, cols] = model.thresholds_
         predicted[rows, cols] = model.indicator_from_scores(fold_scores)
         multilabel = multilabel or model.multilabel_
-    return OutOfFold(names, multilabel, scores, thresholds, predicted)
+        default = model.default_threshold_
+    return OutOfFold(names, multilabel, scores, thresholds, predicted, default)
 
 
 def check_metric(metric: str) -> str:

@@ -31,6 +31,7 @@ from classifier.model.cleaning import TextCleaner
 from classifier.model.metrics import Evaluation, score_indicators
 from classifier.model.persistence import file_sha256, save_model
 from classifier.model.tagger import TopicTagger
+from classifier.tracking import naming
 from classifier.tracking import runs as tracking
 
 log = logging.getLogger(__name__)
@@ -297,7 +298,7 @@ def train_out_of_core(cfg: DictConfig, tags: Mapping[str, str] | None = None):
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     name = data.get("name") or Path(data.train_path).stem
     run_tags, commit = describe_run(digest, name, {"training": "out-of-core", **(tags or {})})
-    with tracking.run(cfg.get("run_name"), run_tags) as active:
+    with tracking.run(naming.run_name(cfg, run_tags), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         started = time.perf_counter()

@@ -20,7 +20,9 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import shlex
 import sys
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -29,14 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from mlflow.entities import RunStatus
+from mlflow.entities import Metric, RunStatus
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, open_dict
 
 from classifier.cli import user_error
 from classifier.errors import ConfigError
+from classifier.model.persistence import model_file
+from classifier.tracking import naming
 from classifier.tracking import runs as tracking
 from classifier.training.crossval import check_metric
 
@@ -47,6 +52,9 @@ SWEEP_FILE = "mlflow_sweep.json"
 PARENT_TAG = "mlflow.parentRunId"
 SWEEP_TAG = "sweep_id"
 KIND_TAG = "run_kind"
+# The best job's metrics with these prefixes are copied to the parent run, under the same
+# names, so a collapsed sweep ranks and charts in the runs table like its best job.
+HEADLINE_PREFIXES = ("cv_", "test_")
 
 
 def in_multirun() -> bool:
@@ -72,6 +80,7 @@ class SweepCallback(Callback):
         experiment_id = tracking.setup(config.mlflow.tracking_uri, config.mlflow.experiment)
         sweep_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         sweep_dir = Path(config.hydra.sweep.dir)
+        swept, space = swept_keys(config)
         tags = {
             SWEEP_TAG: sweep_id,
             KIND_TAG: "sweep",
@@ -80,7 +89,7 @@ class SweepCallback(Callback):
             "optimized_metric": self.metric,
         }
         client = MlflowClient(config.mlflow.tracking_uri)
-        parent = client.create_run(experiment_id, tags=tags, run_name=f"sweep-{sweep_id}")
+        parent = client.create_run(experiment_id, tags=tags, run_name=parent_name(config, space))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         (sweep_dir / SWEEP_FILE).write_text(
             json.dumps(
@@ -88,6 +97,7 @@ class SweepCallback(Callback):
                     "parent_run_id": parent.info.run_id,
                     "sweep_id": sweep_id,
                     "experiment_id": experiment_id,
+                    "swept": swept,
                 }
             )
         )
@@ -109,15 +119,21 @@ class SweepCallback(Callback):
         if scored:
             sign = 1 if self.direction == "maximize" else -1
             best = max(scored, key=lambda r: sign * r.data.metrics[self.metric])
-            client.set_tag(parent_id, "best_run_id", best.info.run_id)
-            client.set_tag(best.info.run_id, "sweep_best", "true")
-            client.log_metric(parent_id, f"best_{self.metric}", best.data.metrics[self.metric])
+            _mark_best(client, parent_id, best, self.metric)
             log.info(
-                "sweep %s: best run %s, %s %.4f",
+                "sweep %s: best run %s (%s), %s %.4f",
                 info["sweep_id"],
+                best.info.run_name,
                 best.info.run_id,
                 self.metric,
                 best.data.metrics[self.metric],
+            )
+            job_dir = Path(config.hydra.sweep.dir) / best.data.tags.get("sweep_job", "")
+            model = model_file(job_dir / Path(config.output.model_path).name, config.output.format)
+            predict = Path(sys.argv[0]).resolve().with_name("predict.py")
+            print(
+                f"best job: {best.info.run_name}\n"
+                + tracking.next_steps(config.mlflow.tracking_uri, best.info.run_id, model, predict)
             )
         client.set_terminated(parent_id, "FAILED" if failed else "FINISHED")
         if failed:
@@ -127,6 +143,51 @@ class SweepCallback(Callback):
                 file=sys.stderr,
             )
             sys.exit(1)
+
+
+def swept_keys(config: DictConfig) -> tuple[list[str], list[str]]:
+    """The config keys a multirun varies, and its swept overrides as typed.
+
+    Grid overrides (``model=a,b``, ``choice(...)``) and the sweeper's declared search space
+    (``hydra.sweeper.params`` of Optuna) both count.
+    """
+    overrides = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
+    grid = [o for o in overrides if o.is_sweep_override()]
+    space = dict(config.hydra.sweeper.get("params") or {})
+    keys = [o.key_or_group for o in grid]
+    keys += [k for k in space if k not in keys]
+    shown = [o.input_line for o in grid] + [f"{k}={v}" for k, v in space.items()]
+    return keys, shown
+
+
+def parent_name(config: DictConfig, swept: list[str]) -> str:
+    """The parent run's name: ``sweep model=linear_svc,logreg min_df=1,2``."""
+    if config.hydra.sweeper.get("params"):
+        keys = [naming.split_override(o)[0].rsplit(".", 1)[-1] for o in swept]
+        return f"search over {', '.join(keys)}"
+    return " ".join(["sweep", *naming.describe_overrides(swept)])
+
+
+def _mark_best(client: MlflowClient, parent_id: str, best: Any, metric: str) -> None:
+    """Say on the parent which job won, tag the winner, and copy its headline metrics."""
+    now = int(time.time() * 1000)
+    metrics = [
+        Metric(name, value, now, 0)
+        for name, value in sorted(best.data.metrics.items())
+        if name.startswith(HEADLINE_PREFIXES)
+    ]
+    client.log_batch(parent_id, metrics=metrics)
+    client.set_tag(parent_id, "best_run_id", best.info.run_id)
+    client.set_tag(parent_id, "best_run_name", best.info.run_name)
+    client.set_tag(parent_id, "best_job", best.data.tags.get("sweep_job", ""))
+    client.set_tag(
+        parent_id,
+        "mlflow.note.content",
+        f"Best job by {metric}: **{best.info.run_name}** (run `{best.info.run_id}`, "
+        f"{metric} {best.data.metrics[metric]:.4f}). Its cv_* and test_* metrics are copied to "
+        "this run under the same names, so the collapsed sweep ranks like its best job.",
+    )
+    client.set_tag(best.info.run_id, "sweep_best", "true")
 
 
 def _end_if_running(tracking_uri: str, run_id: str) -> None:
@@ -152,11 +213,14 @@ def job_tags() -> dict[str, str]:
         log.warning("no %s in the sweep directory: this run is not nested", SWEEP_FILE)
         return {}
     info = json.loads(path.read_text())
+    swept = set(info.get("swept", []))
+    overrides = [o for o in hydra_cfg.overrides.task if naming.split_override(o)[0] in swept]
     return {
         PARENT_TAG: info["parent_run_id"],
         SWEEP_TAG: info["sweep_id"],
         "sweep_job": str(hydra_cfg.job.num),
-        "sweep_job_overrides": " ".join(hydra_cfg.overrides.task),
+        # What sets this job apart (its swept values); its run is named after them.
+        naming.JOB_OVERRIDES_TAG: shlex.join(overrides),
     }
 
 
@@ -207,7 +271,11 @@ def _record_failure(cfg: DictConfig, tags: dict[str, str], error: str) -> None:
         if existing:
             client.set_tag(existing[0].info.run_id, "error", error[:5000])
             return
-        run = client.create_run(experiment.experiment_id, tags={**tags, "error": error[:5000]})
+        run = client.create_run(
+            experiment.experiment_id,
+            tags={**tags, "error": error[:5000]},
+            run_name=naming.run_name(cfg, tags),
+        )
         client.set_terminated(run.info.run_id, "FAILED")
     except Exception as err:  # the tracking store itself may be what failed
         log.warning("could not record the failed job in MLflow: %s", err)

@@ -18,7 +18,7 @@ from classifier.errors import ConfigError
 from classifier.model.metrics import Evaluation, evaluate
 from classifier.model.persistence import library_versions, save_model
 from classifier.model.tagger import TopicTagger
-from classifier.tracking import model_card
+from classifier.tracking import naming
 from classifier.tracking import runs as tracking
 from classifier.training.checks import check_corpus
 from classifier.training.crossval import check_metric, cross_validate
@@ -83,7 +83,7 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
     tracking.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
     run_tags, commit = describe_run(digest, corpus.name, tags)
     cv_metrics: dict[str, float] = {}
-    with tracking.run(cfg.get("run_name"), run_tags) as active:
+    with tracking.run(naming.run_name(cfg, run_tags), run_tags) as active:
         run_id = active.info.run_id
         tracking.log_config(cfg)
         tracking.log_corpus(corpus, digest)
@@ -135,17 +135,7 @@ def train(cfg: DictConfig, tags: Mapping[str, str] | None = None) -> TrainResult
             fmt=cfg.output.format,
             fields=corpus.fields,
         )
-        tracking.log_model_card(
-            model_card.render(
-                cfg,
-                corpus,
-                {k.removeprefix("cv_"): v for k, v in cv_metrics.items()},
-                evaluation,
-                run_id,
-                digest,
-                tracking.PLOTS,
-            )
-        )
+        tracking.log_model_card(cfg, corpus, cv_metrics, evaluation, tagger)
         examples = corpus.test.texts[:2]
         model_uri, registered_version = publish_model(
             cfg, tagger, model_path, examples, corpus.fields
