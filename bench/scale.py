@@ -75,9 +75,10 @@ def train_one(path: str, chunk_size: int) -> dict:
     """Child process: one out-of-core fit of ``path``; its own time and peak RSS."""
     from sklearn.linear_model import SGDClassifier
 
+    from classifier.data.chunks import read_chunks
     from classifier.model.features import build_hashing
     from classifier.model.tagger import TopicTagger
-    from classifier.training.streaming import fit_streaming, read_chunks
+    from classifier.training.streaming import fit_streaming
 
     labels = sorted(sentence_pool())
     tagger = TopicTagger(

@@ -27,7 +27,7 @@ from classifier.cli import run_cli
 from classifier.errors import ConfigError
 from classifier.tracking import runs as tracking
 from classifier.tracking.naming import describe_overrides, is_housekeeping
-from classifier.training.sweep import KIND_TAG, PARENT_TAG, SWEEP_TAG
+from classifier.tracking.tags import KIND_TAG, PARENT_TAG, SWEEP_TAG
 
 # Scores shown beside the chosen metric (test scores are shown, never used to rank).
 SHOWN_METRICS = ("cv_micro_f1", "cv_macro_f1", "test_micro_f1", "test_macro_f1")

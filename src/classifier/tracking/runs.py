@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import mlflow
 import pandas as pd
@@ -33,7 +33,6 @@ from classifier.model.persistence import manifest_path
 from classifier.model.tagger import TopicTagger
 from classifier.tracking import model_card, naming, plots
 from classifier.tracking.pyfunc import TEXT_COLUMN, input_schema, tag_frame
-from classifier.training.checks import DataReport
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +170,16 @@ def log_corpus(corpus: Corpus, digest: str) -> None:
     mlflow.set_tag("data_digest", digest)
 
 
-def log_data_report(report: DataReport) -> None:
+class DataFindings(Protocol):
+    """What the data checks report (a dataclass, such as
+    :class:`classifier.training.checks.DataReport`): its numbers, the labels dropped."""
+
+    dropped_labels: dict[str, int]
+
+    def metrics(self) -> dict[str, float]: ...
+
+
+def log_data_report(report: DataFindings) -> None:
     """Findings of the data checks, facts about the data rather than scores: ``data.*``
     params (``data.near_duplicates``, ...) and the full report as ``data_checks.json``."""
     params = {
