@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from classifier.data.loaders import _as_labels, builder_for
+from classifier.data.loaders import builder_for, parse_labels
 from classifier.data.records import NotText, article_text
 from classifier.errors import ConfigError, DataError
 
@@ -76,7 +76,7 @@ def read_chunks(
                 text = ""
             if text:
                 texts.append(text)
-                labels.append(_as_labels(_plain(raw), label_sep, None))
+                labels.append(parse_labels(_plain(raw), label_sep, None))
         yield Chunk(texts, labels, len(frame) - len(texts))
 
 

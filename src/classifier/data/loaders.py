@@ -33,12 +33,12 @@ def builder_for(path: str | Path) -> str:
     return _BUILDERS[kind]
 
 
-def _as_labels(value: Any, sep: str | None, names: Sequence[str] | None) -> list[str]:
+def parse_labels(value: Any, sep: str | None, names: Sequence[str] | None) -> list[str]:
     """Normalise one label cell: a list, a separated string, a class index, or empty."""
     if value is None:
         return []
     if isinstance(value, list | tuple):
-        return [lab for v in value for lab in _as_labels(v, None, names)]
+        return [lab for v in value for lab in parse_labels(v, None, names)]
     if names is not None and isinstance(value, int):
         return [names[value]]
     text = str(value).strip()
@@ -98,7 +98,7 @@ def dataset_to_split(
             continue
         ids.append(str(raw_ids[i]) if raw_ids is not None else f"{id_prefix}{i}")
         texts.append(text)
-        labels.append(_as_labels(raw_labels[i], label_sep, names))
+        labels.append(parse_labels(raw_labels[i], label_sep, names))
     if not_text:
         log.warning("%s: dropped %d row(s) without text (%s)", where, len(not_text), not_text[0])
     empty = len(ds) - len(texts) - len(not_text)

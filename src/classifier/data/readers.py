@@ -36,7 +36,7 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
 def parse_jsonl_lines(
-    first_line: int, lines: Iterable[bytes], fields: TextFields
+    first_line: int, lines: Iterable[bytes], fields: TextFields, label_field: str | None = None
 ) -> Iterator[Row | Reject]:
     """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``.
 
@@ -55,7 +55,7 @@ def parse_jsonl_lines(
             if type(obj) is Reject:
                 yield obj
                 continue
-        yield make_record(line, obj, fields)
+        yield make_record(line, obj, fields, label_field)
 
 
 def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | Reject]:
@@ -70,7 +70,7 @@ def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | 
         if not text:
             yield Reject(line, None, "blank line")
             continue
-        yield Row(line, f"line-{line}", text, FROM_LINE)
+        yield Row(line, f"line-{line}", text, None, FROM_LINE)
 
 
 _AGAIN = object()  # a line for Python's json module
@@ -141,28 +141,32 @@ def line_kind(path: str, first_block: bytes) -> str:
     return input_format(path)
 
 
-def _read_lines(path: str, fields: TextFields) -> Iterator:
+def _read_lines(path: str, fields: TextFields, label_field: str | None = None) -> Iterator:
     kind = None
     for first, block in read_jsonl_blocks(path):
         kind = kind or line_kind(path, block)
         lines = block_lines(block)
-        if kind == "lines":
+        if kind == "lines" and label_field is None:
             yield from parse_text_lines(first, lines)
         else:
-            yield from parse_jsonl_lines(first, lines, fields)
+            yield from parse_jsonl_lines(first, lines, fields, label_field)
 
 
 def _text_columns(fields: TextFields) -> list[str]:
     return [*fields.fields, *([fields.fallback] if fields.fallback else [])]
 
 
-def check_columns(path: str, columns: Sequence[str], fields: TextFields) -> None:
-    """A table (CSV, Parquet) with no column to read text from stops at once."""
+def check_columns(
+    path: str, columns: Sequence[str], fields: TextFields, label_field: str | None = None
+) -> None:
+    """A table (CSV, Parquet) with no column to read text (or labels) from stops at once."""
     if not any(name in columns for name in _text_columns(fields)):
         raise DataError(
             f"{path}: no column the model reads text from ({fields.describe()}); "
             f"the file has columns {list(columns)} (set text_fields=[...] to choose)"
         )
+    if label_field is not None and label_field not in columns:
+        raise DataError(f"{path}: no label column {label_field!r}; columns are {list(columns)}")
 
 
 def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
@@ -174,7 +178,7 @@ def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
     return ","
 
 
-def _read_csv(path: str, fields: TextFields) -> Iterator:
+def _read_csv(path: str, fields: TextFields, label_field: str | None) -> Iterator:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     with open_input(path) as raw:
         fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -187,7 +191,7 @@ def _read_csv(path: str, fields: TextFields) -> Iterator:
             raise DataError(f"{path}:1: malformed CSV header ({err})") from err
         if fieldnames is None:
             return
-        check_columns(path, fieldnames, fields)
+        check_columns(path, fieldnames, fields, label_field)
         while True:
             try:
                 row = next(reader)
@@ -199,17 +203,19 @@ def _read_csv(path: str, fields: TextFields) -> Iterator:
             if None in row:
                 yield Reject(reader.line_num, None, "more values than header columns")
                 continue
-            yield make_record(reader.line_num, row, fields)
+            yield make_record(reader.line_num, row, fields, label_field)
 
 
-def _read_parquet(path: str, fields: TextFields, batch_size: int) -> Iterator:
+def _read_parquet(
+    path: str, fields: TextFields, batch_size: int, label_field: str | None
+) -> Iterator:
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
-    check_columns(path, names, fields)
-    wanted = [*_text_columns(fields), fields.id_field]
+    check_columns(path, names, fields, label_field)
+    wanted = [*_text_columns(fields), fields.id_field, label_field]
     columns = [c for c in dict.fromkeys(wanted) if c and c in names]
     line = 0
     batches = parquet.iter_batches(batch_size=batch_size, columns=columns)
@@ -222,7 +228,7 @@ def _read_parquet(path: str, fields: TextFields, batch_size: int) -> Iterator:
             return
         for obj in batch.to_pylist():
             line += 1
-            yield make_record(line, obj, fields)
+            yield make_record(line, obj, fields, label_field)
 
 
 def _read_txt_dir(path: str) -> Iterator:
@@ -239,19 +245,28 @@ def _read_txt_dir(path: str) -> Iterator:
         if not text.strip():
             yield Reject(line, file.stem, f"{name}: empty text")
             continue
-        yield Row(line, file.stem, text.strip(), FROM_FILE)
+        yield Row(line, file.stem, text.strip(), None, FROM_FILE)
 
 
 def read_records(
-    path: str, fields: TextFields = DEFAULT_FIELDS, batch_size: int = 4096
+    path: str,
+    fields: TextFields = DEFAULT_FIELDS,
+    batch_size: int = 4096,
+    label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
     """Stream the rows of ``path`` (JSONL, CSV, Parquet, .txt lines, a folder of .txt, or
-    ``-``: JSONL or plain lines on standard input)."""
+    ``-``: JSONL or plain lines on standard input).
+
+    With ``label_field`` every row must carry that field too, and keeps its raw value in
+    ``Row.labels`` (plain text has no labels).
+    """
     kind = input_format(path)
+    if label_field is not None and kind in ("txt", "lines"):
+        raise DataError(f"{path}: plain text has no labels; use JSONL, CSV or Parquet")
     if kind in ("jsonl", "lines"):
-        return _read_lines(path, fields)
+        return _read_lines(path, fields, label_field)
     if kind == "csv":
-        return _read_csv(path, fields)
+        return _read_csv(path, fields, label_field)
     if kind == "parquet":
-        return _read_parquet(path, fields, batch_size)
+        return _read_parquet(path, fields, batch_size, label_field)
     return _read_txt_dir(path)

@@ -123,6 +123,8 @@ class Row(NamedTuple):
     line: int
     id: str
     text: str
+    # The raw value of the label field, when the reader was asked for one (evaluation).
+    labels: Any = None
     source: str = FROM_FIELDS
 
 
@@ -136,8 +138,13 @@ class Reject(NamedTuple):
     fields: tuple[str, ...] | None = None
 
 
-def make_record(line: int, obj: Any, fields: TextFields) -> Row | Reject:
-    """Check one parsed row and make its article (:func:`article_text`), or a :class:`Reject`."""
+def make_record(
+    line: int, obj: Any, fields: TextFields, label_field: str | None = None
+) -> Row | Reject:
+    """Check one parsed row and make its article (:func:`article_text`), or a :class:`Reject`.
+
+    With ``label_field`` (labelled rows, for evaluation) a row without it is rejected too.
+    """
     if not isinstance(obj, dict):
         return Reject(line, None, f"expected an object, got {type(obj).__name__}")
     id_field = fields.id_field
@@ -162,7 +169,13 @@ def make_record(line: int, obj: Any, fields: TextFields) -> Row | Reject:
         return Reject(line, row_id, str(err))
     if not text:
         return Reject(line, row_id, "empty text")
-    return Row(line, row_id, text, source)
+    if label_field is None:
+        return Row(line, row_id, text, None, source)
+    if label_field not in obj:
+        return Reject(
+            line, row_id, f"no label field {label_field!r}; the row has fields {sorted(obj)}"
+        )
+    return Row(line, row_id, text, obj[label_field], source)
 
 
 class FieldCheck:
