@@ -25,10 +25,12 @@ predict: setup
 	$(BIN)/python predict.py $(ARGS)
 
 test: setup
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check .
 
 format: setup

@@ -75,9 +75,10 @@ def train_one(path: str, chunk_size: int) -> dict:
     """Child process: one out-of-core fit of ``path``; its own time and peak RSS."""
     from sklearn.linear_model import SGDClassifier
 
+    from classifier.data.chunks import read_chunks
     from classifier.model.features import build_hashing
     from classifier.model.tagger import TopicTagger
-    from classifier.training.streaming import fit_streaming, read_chunks
+    from classifier.training.streaming import fit_streaming
 
     labels = sorted(sentence_pool())
     tagger = TopicTagger(
@@ -120,6 +121,7 @@ def bench_scoring(work: Path, n: int) -> dict:
 
     from classifier.model.tagger import TopicTagger
     from classifier.prediction.local import predict_file
+    from classifier.prediction.options import PredictOptions
     from classifier.prediction.spark import predict_spark, spark_session
 
     source = ensure(work / f"score_{n}.jsonl", n, seed=1)
@@ -129,7 +131,9 @@ def bench_scoring(work: Path, n: int) -> dict:
         [r["title"] + "\n\n" + r["body"] for r in rows], [r["topics"] for r in rows]
     )
     started = time.perf_counter()
-    local = predict_file(tagger, str(source), str(work / "local.parquet"), progress=False)
+    local = predict_file(
+        tagger, str(source), str(work / "local.parquet"), PredictOptions(progress=False)
+    )
     local_seconds = time.perf_counter() - started
     print(f"local engine: {local.tagged} in {local_seconds:.1f}s")
 

@@ -12,16 +12,12 @@ from hydra import compose, initialize_config_dir
 from sklearn.linear_model import SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 
+from classifier.data.chunks import read_chunks
 from classifier.errors import ConfigError
 from classifier.model.features import build_hashing
 from classifier.model.persistence import load_model, save_model
 from classifier.model.tagger import TopicTagger
-from classifier.training.streaming import (
-    discover_labels,
-    evaluate_streaming,
-    fit_streaming,
-    read_chunks,
-)
+from classifier.training.streaming import discover_labels, evaluate_streaming, fit_streaming
 from classifier.training.trainer import train
 from tests.helpers import make_articles
 
@@ -149,9 +145,9 @@ def test_train_with_hashing_features_runs_out_of_core(
                 "data=files",
                 f"data.train_path={tmp_path / 'train.jsonl'}",
                 f"data.test_path={tmp_path / 'test.jsonl'}",
-                "outofcore.chunk_size=50",
-                "outofcore.labels=[agriculture,energy,market,regulation]",
-                "outofcore.multilabel=true",
+                "trainer.chunk_size=50",
+                "trainer.labels=[agriculture,energy,market,regulation]",
+                "trainer.multilabel=true",
                 f"output.model_path={tmp_path / 'model.joblib'}",
                 f"mlflow.tracking_uri={mlflow_uri}",
                 "mlflow.log_model=false",
@@ -168,3 +164,106 @@ def test_train_with_hashing_features_runs_out_of_core(
     assert run.data.tags["training"] == "out-of-core"
     assert run.data.metrics["train_rows"] == 400
     assert "test_micro_f1" in run.data.metrics
+
+
+def _compose(repo: Path, tmp_path: Path, *overrides: str):
+    with initialize_config_dir(str(repo / "conf"), version_base="1.3"):
+        return compose(
+            "train",
+            [
+                "data=files",
+                f"data.train_path={tmp_path / 'train.jsonl'}",
+                f"data.test_path={tmp_path / 'test.jsonl'}",
+                *overrides,
+            ],
+        )
+
+
+def test_hashing_features_select_the_streaming_trainer(tmp_path: Path, repo: Path) -> None:
+    cfg = _compose(repo, tmp_path, "features=hashing", "model=sgd")
+    assert cfg.trainer._target_.endswith("StreamingTrainer")
+    assert cfg.cv.folds == 0 and not cfg.tagger.tune_thresholds
+    cfg = _compose(repo, tmp_path, "features=hashing", "trainer=memory")
+    assert cfg.trainer._target_.endswith("MemoryTrainer")
+    assert cfg.cv.folds == 5
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["features=hashing", "model=sgd", "cv.folds=3"], "cannot honour cv.folds"),
+        (
+            ["features=hashing", "model=sgd", "tagger.tune_thresholds=true"],
+            "cannot honour tagger.tune_thresholds",
+        ),
+        (["features=hashing", "model=sgd", "labels=reuters_topics"], "cannot honour labels.map"),
+        (["trainer=streaming", "model=sgd"], "needs features that learn nothing"),
+        (["features=hashing", "model=linear_svc"], "needs a model with partial_fit"),
+        (["features=hashing", "model=sgd", "data.test_path=null"], "needs data.test_path"),
+        (["features=hashing", "model=sgd", "trainer.chunk_size=0"], "chunk_size=0"),
+    ],
+)
+def test_what_streaming_cannot_do_is_a_one_line_config_error(
+    tmp_path: Path, repo: Path, overrides: list[str], message: str
+) -> None:
+    from classifier.cli import user_error
+
+    cfg = _compose(repo, tmp_path, *overrides)
+    with pytest.raises(Exception) as err:
+        train(cfg)
+    found = user_error(err.value)  # what the entry point prints: one line
+    assert isinstance(found, ConfigError)
+    assert message in str(found) and "\n" not in str(found)
+
+
+def test_streaming_needs_files(tmp_path: Path, repo: Path) -> None:
+    with initialize_config_dir(str(repo / "conf"), version_base="1.3"):
+        cfg = compose("train", ["features=hashing", "model=sgd"])
+    with pytest.raises(ConfigError, match="use data=files"):
+        train(cfg)
+
+
+def test_hashing_features_train_in_memory_with_trainer_memory(
+    tmp_path: Path, repo: Path, mlflow_uri: str
+) -> None:
+    write_jsonl(tmp_path / "train.jsonl", 200, seed=1)
+    write_jsonl(tmp_path / "test.jsonl", 60, seed=2)
+    cfg = _compose(
+        repo,
+        tmp_path,
+        "features=hashing",
+        "features.n_features=4096",
+        "trainer=memory",
+        "cv.folds=0",
+        f"output.model_path={tmp_path / 'model.joblib'}",
+        f"mlflow.tracking_uri={mlflow_uri}",
+        "mlflow.log_model=false",
+    )
+    result = train(cfg)
+    assert result.evaluation.metrics["micro_f1"] > 0.8
+    assert "training" not in load_model(result.model_path).metadata
+
+
+def test_old_outofcore_keys_get_a_one_line_hint(repo: Path) -> None:
+    from classifier.cli import unknown_choice
+
+    message = unknown_choice(["features=hashing", "outofcore.chunk_size=5"], repo / "conf")
+    assert message == "outofcore.chunk_size is now trainer.chunk_size"
+
+
+def test_partial_fit_sets_the_taggers_whole_fitted_state(tmp_path: Path) -> None:
+    path = tmp_path / "train.jsonl"
+    write_jsonl(path, 120, seed=3)
+    tagger = fit(path, chunk_size=40)
+    fitted = {k for k in vars(tagger) if k.endswith("_") and not k.startswith("_")}
+    assert fitted == {
+        "labels_",
+        "multilabel_",
+        "transformer_",
+        "model_",
+        "score_kind_",
+        "default_threshold_",
+        "thresholds_",
+        "frequent_words_",
+    }
+    assert tagger.frequent_words_ == []

@@ -93,14 +93,23 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
         sys.exit(143)
 
 
+# Config keys that moved: old prefix -> new prefix (the out-of-core settings became the
+# streaming trainer's own, conf/trainer/streaming.yaml).
+RENAMED = {"outofcore.": "trainer."}
+
+
 def unknown_choice(overrides: list[str], conf_dir: Path) -> str | None:
-    """A one-line message for the first ``group=option`` naming no file in ``conf/group/``.
+    """A one-line message for the first ``group=option`` naming no file in ``conf/group/``,
+    or for a key that was renamed (:data:`RENAMED`).
 
     Hydra reports such mistakes over several lines with exit code 1; users get one line
     with the valid choices instead. Sweeps (``model=a,b``) are checked option by option.
     """
     for override in overrides:
         key, sep, value = override.partition("=")
+        for old, new in RENAMED.items():
+            if sep and key.lstrip("+~").startswith(old):
+                return f"{key} is now {new}{key.lstrip('+~').removeprefix(old)}"
         if not sep or key.startswith(("+", "~", "hydra")) or "." in key:
             continue
         group = conf_dir / key

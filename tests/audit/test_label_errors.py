@@ -4,8 +4,8 @@ from sklearn.svm import LinearSVC
 
 from classifier.audit.label_errors import evidence, rank_label_issues
 from classifier.audit.margins import margins
-from classifier.audit.run import indicator
 from classifier.data.corpus import Split
+from classifier.data.labels import label_indicator
 from classifier.errors import ConfigError
 from classifier.model.tagger import TopicTagger
 from classifier.training.crossval import out_of_fold
@@ -59,7 +59,7 @@ def _planted(split: Split, row: int, labels: list[str]) -> Split:
 def _issues(demo, planted: Split, **options):
     oof = out_of_fold(demo_tagger(), planted, folds=5, seed=0)
     return rank_label_issues(
-        planted.ids, indicator(planted.labels, demo.label_names), oof, **options
+        planted.ids, label_indicator(planted.labels, demo.label_names), oof, **options
     )
 
 
@@ -133,7 +133,7 @@ def test_single_label_data_ranks_a_planted_wrong_label_first():
     names = sorted(TOPIC_WORDS)
     oof = out_of_fold(TopicTagger(LinearSVC()), planted, folds=5, seed=0)
     assert not oof.multilabel
-    issues = rank_label_issues(planted.ids, indicator(planted.labels, names), oof)
+    issues = rank_label_issues(planted.ids, label_indicator(planted.labels, names), oof)
     top = issues[0]
     assert top.id == planted.ids[row] and top.suspected == [true] and top.confident
     assert f"{wrong} given but another label scored higher" in top.reason

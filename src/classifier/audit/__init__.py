@@ -7,5 +7,6 @@ and the choice of unlabelled articles to label next (``selection``, ``label_next
 
 It may import ``classifier.data``, the training code (corpus loading, tagger set-up and
 out-of-fold scores in ``crossval``), the tagger, cleaning, persistence, tracking and the
-shared helpers (``atomic``, ``errors``); nothing else in the package imports it.
+shared helpers (``atomic``, ``errors``); nothing else in the package imports it, except
+``classifier.evaluation``, which reports ``confusions`` too.
 """

@@ -4,39 +4,29 @@ duplicates and confused pairs, written to files and logged to an MLflow run."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 
 import mlflow
-import numpy as np
 from omegaconf import DictConfig
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.audit.confusions import confused_pairs
 from classifier.audit.duplicates import find_duplicates
 from classifier.audit.label_errors import check_threshold_choice, rank_label_issues
 from classifier.audit.report import AuditResult, write_outputs
 from classifier.data.corpus import Corpus
+from classifier.data.labels import label_indicator
 from classifier.errors import ConfigError
 from classifier.model.metrics import score_indicators
 from classifier.tracking import runs as tracking
 from classifier.training.checks import check_corpus
 from classifier.training.crossval import out_of_fold
-from classifier.training.trainer import build_tagger, describe_run, load_corpus
+from classifier.training.record import describe_run
+from classifier.training.trainer import build_tagger, load_corpus
 
 log = logging.getLogger(__name__)
 
 # Artifact folder of the audit run in MLflow.
 ARTIFACTS = "audit"
-
-
-def indicator(label_lists: Sequence[Sequence[str]], labels: Sequence[str]) -> np.ndarray:
-    """Boolean matrix of ``label_lists`` over ``labels`` (others ignored)."""
-    known = set(labels)
-    binarizer = MultiLabelBinarizer(classes=list(labels))
-    return binarizer.fit_transform(
-        [[x for x in item if x in known] for item in label_lists]
-    ).astype(bool)
 
 
 def excerpt(text: str, chars: int) -> str:
@@ -59,7 +49,7 @@ def audit_corpus(cfg: DictConfig, corpus: Corpus) -> AuditResult:
     tagger = build_tagger(cfg)
     log.info("out-of-fold scores: %d folds over %d articles", options.folds, len(corpus.train))
     oof = out_of_fold(tagger, corpus.train, options.folds, cfg.seed, options.stratify)
-    given = indicator(corpus.train.labels, oof.labels)
+    given = label_indicator(corpus.train.labels, oof.labels)
     at_least_one = bool(cfg.tagger.get("at_least_one", False))
     issues = rank_label_issues(corpus.train.ids, given, oof, options.threshold, at_least_one)
     splits = {"train": corpus.train, "test": corpus.test}

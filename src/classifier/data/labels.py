@@ -1,10 +1,44 @@
-"""Map fine labels to coarse topics (e.g. Reuters ``crude``, ``nat-gas`` -> ``energy``)."""
+"""Label lists as matrices (every trainer and metric uses these), and label maps from fine
+labels to coarse topics (e.g. Reuters ``crude``, ``nat-gas`` -> ``energy``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
 
 from classifier.data.corpus import Corpus, Split
+
+
+def label_indicator(labels: Iterable[Sequence[str]], names: Sequence[str]) -> np.ndarray:
+    """Boolean matrix ``(n_rows, len(names))``: row ``i`` marks the labels of ``labels[i]``.
+
+    Labels not in ``names`` are ignored (a test label the model never saw cannot be
+    predicted, and a streamed chunk may name labels outside the declared ones).
+    """
+    column = {name: j for j, name in enumerate(names)}
+    rows: list[int] = []
+    cols: list[int] = []
+    n_rows = 0
+    for n_rows, item in enumerate(labels, start=1):
+        for name in item:
+            j = column.get(name)
+            if j is not None:
+                rows.append(n_rows - 1)
+                cols.append(j)
+    out = np.zeros((n_rows, len(names)), dtype=bool)
+    out[rows, cols] = True
+    return out
+
+
+def label_index(labels: Iterable[Sequence[str]], names: Sequence[str]) -> np.ndarray:
+    """Column of each row's single label in ``names`` (single-label data, as class indices).
+
+    Every row must carry exactly one label of ``names``.
+    """
+    column = {name: j for j, name in enumerate(names)}
+    return np.array([column[item[0]] for item in labels], dtype=np.int64)
 
 
 def _map_split(split: Split, mapping: Mapping[str, str], keep_unmapped: bool) -> Split:
@@ -27,10 +61,9 @@ def apply_label_map(
     if not mapping:
         return corpus
     mapping = dict(mapping)
-    return Corpus(
-        corpus.name,
-        corpus.source,
-        _map_split(corpus.train, mapping, keep_unmapped),
-        _map_split(corpus.test, mapping, keep_unmapped),
-        {**corpus.extra, "label_map": len(mapping)},
+    return replace(
+        corpus,
+        train=_map_split(corpus.train, mapping, keep_unmapped),
+        test=_map_split(corpus.test, mapping, keep_unmapped),
+        extra={**corpus.extra, "label_map": len(mapping)},
     )

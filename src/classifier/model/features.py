@@ -11,6 +11,7 @@ from typing import Any
 from sklearn.base import TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
+from sklearn.utils import get_tags
 
 from classifier.errors import ConfigError
 
@@ -128,6 +129,12 @@ def frequent_words(features: Any, cleaned: Sequence[str]) -> list[str]:
     counts = Counter(word for text in cleaned for word in set(tokenize(text)))
     vocabulary = vec.vocabulary_
     return sorted(w for w, n in counts.items() if n > limit and w not in vocabulary)
+
+
+def is_stateless(features: Any) -> bool:
+    """True for a feature step that learns nothing from the data (hashing), which can then
+    vectorise a corpus chunk by chunk; False when it needs the whole corpus (TF-IDF)."""
+    return not get_tags(features).requires_fit
 
 
 def build_hashing(

@@ -19,12 +19,13 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
+from classifier.data.labels import label_index, label_indicator
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
-from classifier.model.features import build_features, fit_features, frequent_words
+from classifier.model.features import build_features, fit_features, frequent_words, is_stateless
 from classifier.model.thresholds import FALLBACKS, Fallback, tune_thresholds
 
 
@@ -135,41 +136,25 @@ class TopicTagger(BaseEstimator):
 
     def fit(self, texts: Iterable[str], labels: Iterable[Sequence[str]]) -> TopicTagger:
         """Learn the vocabulary, the classifier and the thresholds from labelled texts."""
-        if self.threshold_fallback not in FALLBACKS:
-            raise ConfigError(
-                f"tagger.threshold_fallback={self.threshold_fallback!r}: use one of {FALLBACKS}"
-            )
+        self._check_params()
         texts = list(texts)
         label_lists = [list(item) for item in labels]
         if len(texts) != len(label_lists):
             raise DataError(f"{len(texts)} texts but {len(label_lists)} label lists")
         names = sorted({name for item in label_lists for name in item})
-        if len(names) < 2:
-            raise DataError(
-                f"training data has {len(names)} distinct label(s) {names}; need at least two"
-            )
-        self.labels_ = names
-        self.multilabel_ = any(len(item) != 1 for item in label_lists)
-        if self.multilabel_:
-            target = MultiLabelBinarizer(classes=names).fit_transform(label_lists)
-        else:
-            index = {name: i for i, name in enumerate(names)}
-            target = np.array([index[item[0]] for item in label_lists])
-
+        multilabel = any(len(item) != 1 for item in label_lists)
         cleaner = clone(self.cleaner) if self.cleaner is not None else TextCleaner()
         features = clone(self.features) if self.features is not None else build_features({})
+        model = clone(self.classifier)
+        if multilabel:
+            model = OneVsRestClassifier(model, n_jobs=self.n_jobs)
+        self._start(names, multilabel, cleaner, features, model)
+        target = self._target(label_lists)
+
         cleaned = cleaner.fit_transform(texts)
         X = _canonical(fit_features(features, cleaned))
-        self.transformer_ = Pipeline([("clean", cleaner), ("features", features)])
         self.frequent_words_ = frequent_words(features, cleaned)
         del cleaned
-
-        model = clone(self.classifier)
-        if self.multilabel_:
-            model = OneVsRestClassifier(model, n_jobs=self.n_jobs)
-        self.score_kind_ = "decision" if hasattr(model, "decision_function") else "probability"
-        self.default_threshold_ = 0.0 if self.score_kind_ == "decision" else 0.5
-        self.thresholds_ = np.full(len(names), self.default_threshold_)
         if self.multilabel_ and self.tune_thresholds:
             oof = self._out_of_fold_scores(model, X, target)
             tuned = tune_thresholds(
@@ -184,6 +169,102 @@ class TopicTagger(BaseEstimator):
         with _quiet_constant_labels(), parallel_config(backend="threading"):
             self.model_ = model.fit(X, target)
         return self
+
+    def partial_fit(
+        self,
+        texts: Iterable[str],
+        labels: Iterable[Sequence[str]],
+        classes: Sequence[str] | None = None,
+        multilabel: bool | None = None,
+    ) -> TopicTagger:
+        """One pass of the classifier's ``partial_fit`` over a chunk of labelled texts.
+
+        For corpora larger than memory: the features must learn nothing from the data
+        (``features=hashing``) and the classifier must have ``partial_fit`` (``model=sgd``).
+        The first call declares the label names (``classes``) and whether the data is
+        multi-label; thresholds stay at the default (tuning needs out-of-fold scores of the
+        whole corpus). Multi-label data fits one binary copy of the classifier per label
+        (scikit-learn's ``OneVsRestClassifier.partial_fit`` takes only multi-class targets)
+        held in a ``OneVsRestClassifier``, the same fitted form :meth:`fit` produces. Labels
+        outside ``classes`` are ignored; single-label rows must carry one known label.
+        """
+        first = not hasattr(self, "model_")
+        if first:
+            self._start_incremental(classes, multilabel)
+        texts = list(texts)
+        X = self.transformer_.transform(texts)
+        target = self._target([list(item) for item in labels])
+        if self.multilabel_:
+            ovr = self.model_
+            for j, estimator in enumerate(ovr.estimators_):
+                estimator.partial_fit(X, target[:, j], classes=[0, 1])
+            ovr.n_features_in_ = ovr.estimators_[0].n_features_in_
+        else:
+            self.model_.partial_fit(X, target, classes=np.arange(len(self.labels_)))
+        return self
+
+    def _start_incremental(self, classes: Sequence[str] | None, multilabel: bool | None) -> None:
+        """The unfitted state of :meth:`partial_fit`'s first call."""
+        self._check_params()
+        if classes is None or multilabel is None:
+            raise ConfigError("the first partial_fit call needs classes and multilabel")
+        if not hasattr(self.classifier, "partial_fit"):
+            raise ConfigError(
+                f"model {type(self.classifier).__name__} cannot learn in chunks (no "
+                "partial_fit); use model=sgd"
+            )
+        features = clone(self.features) if self.features is not None else build_features({})
+        if not is_stateless(features):
+            raise ConfigError(
+                f"features {type(features).__name__} learn from the whole corpus, so they "
+                "cannot be fitted chunk by chunk; use features=hashing"
+            )
+        cleaner = clone(self.cleaner) if self.cleaner is not None else TextCleaner()
+        names = sorted(classes)
+        model = clone(self.classifier)
+        if multilabel:
+            model = OneVsRestClassifier(model)
+            model.estimators_ = [clone(self.classifier) for _ in names]
+            model.label_binarizer_ = LabelBinarizer(sparse_output=True).fit(
+                np.eye(len(names), dtype=int)
+            )
+        transformer = self._start(names, bool(multilabel), cleaner, features, model)
+        transformer.fit([""])  # stateless steps: fitting only marks them fitted
+        self.frequent_words_ = []  # no vocabulary, so no word is left out of it
+        self.model_ = model
+
+    def _check_params(self) -> None:
+        if self.threshold_fallback not in FALLBACKS:
+            raise ConfigError(
+                f"tagger.threshold_fallback={self.threshold_fallback!r}: use one of {FALLBACKS}"
+            )
+
+    def _start(
+        self,
+        names: list[str],
+        multilabel: bool,
+        cleaner: BaseEstimator,
+        features: BaseEstimator,
+        model: BaseEstimator,
+    ) -> Pipeline:
+        """Set the label names, the text pipeline, the score kind and default thresholds."""
+        if len(names) < 2:
+            raise DataError(
+                f"training data has {len(names)} distinct label(s) {names}; need at least two"
+            )
+        self.labels_ = names
+        self.multilabel_ = multilabel
+        self.transformer_ = Pipeline([("clean", cleaner), ("features", features)])
+        self.score_kind_ = "decision" if hasattr(model, "decision_function") else "probability"
+        self.default_threshold_ = 0.0 if self.score_kind_ == "decision" else 0.5
+        self.thresholds_ = np.full(len(names), self.default_threshold_)
+        return self.transformer_
+
+    def _target(self, label_lists: list[list[str]]) -> np.ndarray:
+        """What the classifier learns: the 0/1 label matrix, or class indices."""
+        if self.multilabel_:
+            return label_indicator(label_lists, self.labels_).astype(np.int64)
+        return label_index(label_lists, self.labels_)
 
     def _shrinks(self, target: np.ndarray) -> np.ndarray:
         """Each label's threshold shrink: ``threshold_shrink_rare`` for rare labels."""
@@ -255,11 +336,4 @@ class TopicTagger(BaseEstimator):
     def indicator_from_labels(self, labels: Iterable[Sequence[str]]) -> np.ndarray:
         """Boolean matrix of the given label lists; labels unknown to the model are ignored."""
         check_is_fitted(self, "labels_")
-        index = {name: i for i, name in enumerate(self.labels_)}
-        label_lists = list(labels)
-        out = np.zeros((len(label_lists), len(self.labels_)), dtype=bool)
-        for row, item in enumerate(label_lists):
-            for name in item:
-                if name in index:
-                    out[row, index[name]] = True
-        return out
+        return label_indicator(labels, self.labels_)

@@ -43,15 +43,12 @@ from classifier.errors import ConfigError
 from classifier.model.persistence import model_file
 from classifier.tracking import naming
 from classifier.tracking import runs as tracking
+from classifier.tracking.tags import KIND_TAG, PARENT_TAG, SWEEP_TAG
 from classifier.training.crossval import check_metric
 
 log = logging.getLogger(__name__)
 
 SWEEP_FILE = "mlflow_sweep.json"
-# Tag values that mark the runs of a sweep.
-PARENT_TAG = "mlflow.parentRunId"
-SWEEP_TAG = "sweep_id"
-KIND_TAG = "run_kind"
 # The best job's metrics with these prefixes are copied to the parent run, under the same
 # names, so a collapsed sweep ranks and charts in the runs table like its best job.
 HEADLINE_PREFIXES = ("cv_", "test_")
