@@ -28,13 +28,15 @@ def stage_profile(model_path: Path, source: Path, docs: int, batch_size: int = 4
     import scipy.sparse as sp
 
     from classifier.data.readers import block_lines, parse_jsonl_lines, read_jsonl_blocks
+    from classifier.data.records import DEFAULT_FIELDS
     from classifier.model.persistence import load_model
     from classifier.prediction.job import make_job
+    from classifier.prediction.options import PredictOptions
 
     started = time.perf_counter()
     tagger = load_model(model_path).tagger
     loaded = time.perf_counter()
-    job = make_job(tagger, "jsonl", ["title", "body"], "id", batch_size=batch_size)
+    job = make_job(tagger, "jsonl", PredictOptions(batch_size=batch_size), DEFAULT_FIELDS)
     built = time.perf_counter()
     scorer = job.scorer
     sample = WORK / "stage-profile-input.jsonl"
@@ -42,7 +44,7 @@ def stage_profile(model_path: Path, source: Path, docs: int, batch_size: int = 4
         fh.writelines(line for line, _ in zip(src, range(docs), strict=False))
 
     def read(block: bytes) -> list:
-        return list(parse_jsonl_lines(1, block_lines(block), job.text_fields, job.id_field))
+        return list(parse_jsonl_lines(1, block_lines(block), job.fields))
 
     clock: dict[str, float] = {}
     rows = []

@@ -121,6 +121,7 @@ def bench_scoring(work: Path, n: int) -> dict:
 
     from classifier.model.tagger import TopicTagger
     from classifier.prediction.local import predict_file
+    from classifier.prediction.options import PredictOptions
     from classifier.prediction.spark import predict_spark, spark_session
 
     source = ensure(work / f"score_{n}.jsonl", n, seed=1)
@@ -130,7 +131,9 @@ def bench_scoring(work: Path, n: int) -> dict:
         [r["title"] + "\n\n" + r["body"] for r in rows], [r["topics"] for r in rows]
     )
     started = time.perf_counter()
-    local = predict_file(tagger, str(source), str(work / "local.parquet"), progress=False)
+    local = predict_file(
+        tagger, str(source), str(work / "local.parquet"), PredictOptions(progress=False)
+    )
     local_seconds = time.perf_counter() - started
     print(f"local engine: {local.tagged} in {local_seconds:.1f}s")
 

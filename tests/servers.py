@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 MLFLOW = str(Path(sys.executable).with_name("mlflow"))
@@ -86,3 +87,23 @@ def post_json(url: str, body: dict) -> dict:
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.load(response)
+
+
+@contextlib.contextmanager
+def tracking_server(root: Path) -> Iterator[str]:
+    """An ``mlflow server`` on 127.0.0.1 at a free port, its SQLite store and proxied
+    artifacts under ``root``; yields its URL and stops it on exit."""
+    port = free_port()
+    log = root / "server.log"
+    process = start(
+        [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
+         "--artifacts-destination", str(root / "artifacts")],
+        log,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(process, f"{url}/health", log)
+        yield url
+    finally:
+        stop(process)

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.data.readers import parse_jsonl_lines
-from classifier.data.records import Reject, make_record
+from classifier.data.records import Reject, TextFields, make_record
 
-FIELDS = ["title", "body"]
+FIELDS = TextFields(("title", "body"), id_field="id")
 
 
 def json_only(lines: list[bytes]) -> list:
@@ -31,7 +31,7 @@ def json_only(lines: list[bytes]) -> list:
         except json.JSONDecodeError as err:
             out.append(Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})"))
             continue
-        out.append(make_record(line, obj, FIELDS, "id"))
+        out.append(make_record(line, obj, FIELDS))
     return out
 
 
@@ -74,4 +74,4 @@ lines = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(lines, min_size=1, max_size=20))
 def test_rows_and_rejects_equal_the_json_modules(raw_lines):
-    assert list(parse_jsonl_lines(1, raw_lines, FIELDS, "id")) == json_only(raw_lines)
+    assert list(parse_jsonl_lines(1, raw_lines, FIELDS)) == json_only(raw_lines)

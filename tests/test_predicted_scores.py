@@ -13,6 +13,7 @@ from sklearn.svm import LinearSVC
 from classifier.errors import ConfigError
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 from tests.helpers import make_articles
 
 
@@ -42,7 +43,9 @@ def read(path) -> list[dict]:
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_only_the_predicted_labels_scores_are_written(tmp_path, tagger, source, fmt):
     predict_file(tagger, str(source), str(tmp_path / f"all.{fmt}"))
-    predict_file(tagger, str(source), str(tmp_path / f"some.{fmt}"), scores="predicted")
+    predict_file(
+        tagger, str(source), str(tmp_path / f"some.{fmt}"), PredictOptions(scores="predicted")
+    )
     every, some = read(tmp_path / f"all.{fmt}"), read(tmp_path / f"some.{fmt}")
     assert len(every) == len(some) == 61
     assert not any(key.startswith("score_") for key in some[0])
@@ -62,7 +65,7 @@ def test_only_the_predicted_labels_scores_are_written(tmp_path, tagger, source, 
 
 def test_jsonl_scores_are_a_list_with_six_decimals(tmp_path, tagger, source):
     out = tmp_path / "out.jsonl"
-    predict_file(tagger, str(source), str(out), scores="predicted", oov=False)
+    predict_file(tagger, str(source), str(out), PredictOptions(scores="predicted", oov=False))
     line = out.read_text().splitlines()[-1]
     assert line.startswith('{"id": "both", "labels": ["agriculture", "energy"], "scores": [')
     numbers = line.split('"scores": [')[1].rstrip("]}").split(", ")
@@ -71,4 +74,6 @@ def test_jsonl_scores_are_a_list_with_six_decimals(tmp_path, tagger, source):
 
 def test_an_unknown_scores_option_is_a_config_error(tmp_path, tagger, source):
     with pytest.raises(ConfigError, match="scores='some'"):
-        predict_file(tagger, str(source), str(tmp_path / "out.jsonl"), scores="some")
+        predict_file(
+            tagger, str(source), str(tmp_path / "out.jsonl"), PredictOptions(scores="some")
+        )

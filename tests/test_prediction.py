@@ -13,6 +13,7 @@ from classifier.model.persistence import save_model
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.engines import run_prediction
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 
 ARTICLES = [
     {"id": "n1", "title": "Pipeline", "body": "oil gas pipeline refinery grid"},
@@ -124,7 +125,7 @@ def test_bad_rows_are_rejected_with_line_and_reason_and_all_rows_counted(tmp_pat
 def test_on_error_fail_stops_and_leaves_no_output(tmp_path, tagger):
     src = write_jsonl(tmp_path / "in.jsonl", ARTICLES, extra_lines=["{oops"])
     with pytest.raises(DataError, match=r"in\.jsonl:4: malformed JSON"):
-        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), on_error="fail")
+        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(on_error="fail"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
@@ -193,9 +194,7 @@ def test_every_row_is_in_the_output_or_the_rejects_file(tmp_path, tagger, n_jobs
         tagger,
         str(src),
         str(tmp_path / "out.jsonl"),
-        n_jobs=n_jobs,
-        workers=workers,
-        batch_size=2,
+        PredictOptions(n_jobs=n_jobs, workers=workers, batch_size=2),
     )
     tagged = read_jsonl(tmp_path / "out.jsonl")
     rejects = read_jsonl(tmp_path / "out.rejects.jsonl")
@@ -214,7 +213,9 @@ def test_parallel_output_equals_the_single_thread_output(tmp_path, tagger, kind)
     runs = {"one": (1, "threads"), "threads": (2, "threads"), "processes": (2, "processes")}
     for name, (n_jobs, workers) in runs.items():
         out = str(tmp_path / f"{name}.{kind}")
-        predict_file(tagger, str(src), out, n_jobs=n_jobs, workers=workers, batch_size=3)
+        predict_file(
+            tagger, str(src), out, PredictOptions(n_jobs=n_jobs, workers=workers, batch_size=3)
+        )
     for name in ("threads", "processes"):
         assert (tmp_path / f"{name}.{kind}").read_bytes() == (tmp_path / f"one.{kind}").read_bytes()
         assert (tmp_path / f"{name}.rejects.jsonl").read_bytes() == (
@@ -225,14 +226,18 @@ def test_parallel_output_equals_the_single_thread_output(tmp_path, tagger, kind)
 def test_an_unknown_workers_backend_is_a_config_error(tmp_path, tagger):
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "body": "oil"}])
     with pytest.raises(ConfigError, match="workers='fibers' is not valid"):
-        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), workers="fibers")
+        predict_file(
+            tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(workers="fibers")
+        )
 
 
 def test_on_error_fail_with_workers_names_the_first_bad_line(tmp_path, tagger):
     src = tmp_path / "in.jsonl"
     hostile_file(src)
     with pytest.raises(DataError, match=r"in\.jsonl:2: malformed JSON"):
-        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), n_jobs=2, on_error="fail")
+        predict_file(
+            tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(n_jobs=2, on_error="fail")
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
@@ -241,8 +246,10 @@ MIXED = [{"id": "mix", "body": "oil gas pipeline wheat harvest farmers shares st
 
 def test_top_k_keeps_the_highest_scoring_labels(tmp_path, tagger):
     src = write_jsonl(tmp_path / "in.jsonl", MIXED)
-    predict_file(tagger, str(src), str(tmp_path / "all.jsonl"), threshold=-5.0)
-    predict_file(tagger, str(src), str(tmp_path / "top.jsonl"), threshold=-5.0, top_k=2)
+    predict_file(tagger, str(src), str(tmp_path / "all.jsonl"), PredictOptions(threshold=-5.0))
+    predict_file(
+        tagger, str(src), str(tmp_path / "top.jsonl"), PredictOptions(threshold=-5.0, top_k=2)
+    )
     (everything,) = read_jsonl(tmp_path / "all.jsonl")
     (top,) = read_jsonl(tmp_path / "top.jsonl")
     assert len(everything["labels"]) == len(tagger.labels_)
@@ -252,27 +259,31 @@ def test_top_k_keeps_the_highest_scoring_labels(tmp_path, tagger):
 
 def test_threshold_override_global_and_per_label(tmp_path, tagger):
     src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
-    predict_file(tagger, str(src), str(tmp_path / "high.jsonl"), threshold=100.0)
+    predict_file(tagger, str(src), str(tmp_path / "high.jsonl"), PredictOptions(threshold=100.0))
     # Nothing reaches 100: each article keeps only its best label (at_least_one).
     assert [r["labels"] for r in read_jsonl(tmp_path / "high.jsonl")] == [
         ["energy"],
         ["agriculture"],
         ["regulation"],
     ]
-    predict_file(tagger, str(src), str(tmp_path / "one.jsonl"), threshold={"market": -100.0})
+    predict_file(
+        tagger, str(src), str(tmp_path / "one.jsonl"), PredictOptions(threshold={"market": -100.0})
+    )
     rows = read_jsonl(tmp_path / "one.jsonl")
     assert all("market" in r["labels"] for r in rows)
     assert rows[0]["labels"] == ["energy", "market"]
     with pytest.raises(ConfigError, match=r"unknown label\(s\) \['sport'\]"):
-        predict_file(tagger, str(src), str(tmp_path / "x.jsonl"), threshold={"sport": 0.1})
+        predict_file(
+            tagger, str(src), str(tmp_path / "x.jsonl"), PredictOptions(threshold={"sport": 0.1})
+        )
     with pytest.raises(ConfigError, match="not a number"):
-        predict_file(tagger, str(src), str(tmp_path / "x.jsonl"), threshold="high")
+        predict_file(tagger, str(src), str(tmp_path / "x.jsonl"), PredictOptions(threshold="high"))
 
 
 def test_explain_gives_the_terms_behind_each_predicted_label(tmp_path, tagger):
     src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
-    predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), explain=3)
-    predict_file(tagger, str(src), str(tmp_path / "out.parquet"), explain=3)
+    predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(explain=3))
+    predict_file(tagger, str(src), str(tmp_path / "out.parquet"), PredictOptions(explain=3))
     rows = read_jsonl(tmp_path / "out.jsonl")
     for row in rows:
         assert list(row["explain"]) == row["labels"]
@@ -303,12 +314,16 @@ def test_oov_rate_and_the_drift_warning(tmp_path, tagger):
             {"id": "new", "body": "entirely different vocabulary here"},
         ],
     )
-    summary = predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), oov_warning=0.3)
+    summary = predict_file(
+        tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(oov_warning=0.3)
+    )
     assert [r["oov_rate"] for r in read_jsonl(tmp_path / "out.jsonl")] == [0.0, 0.5, 1.0]
     assert summary.oov_mean == pytest.approx(0.5)
     assert "out-of-vocabulary rate 50.0%" in summary.line()
     assert len(summary.warnings) == 1 and "above 30%" in summary.warnings[0]
-    quiet = predict_file(tagger, str(src), str(tmp_path / "o.csv"), oov=False, oov_warning=0.3)
+    quiet = predict_file(
+        tagger, str(src), str(tmp_path / "o.csv"), PredictOptions(oov=False, oov_warning=0.3)
+    )
     assert quiet.oov_mean is None and not quiet.warnings
     assert "oov_rate" not in pd.read_csv(tmp_path / "o.csv").columns
 
@@ -317,4 +332,4 @@ def test_oov_rate_and_the_drift_warning(tmp_path, tagger):
 def test_invalid_options_are_config_errors(tmp_path, tagger, bad):
     src = write_jsonl(tmp_path / "in.jsonl", ARTICLES)
     with pytest.raises(ConfigError):
-        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), **bad)
+        predict_file(tagger, str(src), str(tmp_path / "out.jsonl"), PredictOptions(**bad))

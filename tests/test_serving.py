@@ -93,3 +93,21 @@ def test_served_model_rejects_input_without_text(served):
     with pytest.raises(urllib.error.HTTPError) as failure:
         post_json(f"{served}/invocations", {"dataframe_records": [{"headline": "x"}]})
     assert failure.value.code == 400
+    assert "title, body, or text" in failure.value.read().decode()
+
+
+def test_served_model_reads_the_models_fields_and_text_alike(served):
+    title, body = ARTICLES[0].split(", and ", 1)
+    answer = post_json(
+        f"{served}/invocations",
+        {
+            "dataframe_records": [
+                {"id": "a", "title": title, "body": body},
+                {"text": ARTICLES[1]},
+                {"text": title + "\n\n" + body},
+            ]
+        },
+    )
+    farming, flu, farming_as_text = answer["predictions"]
+    assert "agriculture" in farming["labels"] and "health" in flu["labels"]
+    assert farming == farming_as_text

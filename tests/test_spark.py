@@ -15,6 +15,7 @@ from classifier.model.persistence import save_model
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.engines import run_prediction
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 from classifier.prediction.spark import predict_spark, spark_session
 from tests.helpers import make_articles
 
@@ -49,8 +50,12 @@ def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def local_and_spark(tagger: TopicTagger, source: Path, out: Path, **kw) -> tuple:
-    local = predict_file(tagger, str(source), str(out / "local.parquet"), batch_size=64, **kw)
-    summary = predict_spark(tagger, str(source), str(out / "spark.parquet"), batch_size=64, **kw)
+    local = predict_file(
+        tagger, str(source), str(out / "local.parquet"), PredictOptions(batch_size=64, **kw)
+    )
+    summary = predict_spark(
+        tagger, str(source), str(out / "spark.parquet"), PredictOptions(batch_size=64, **kw)
+    )
     a = pd.read_parquet(out / "local.parquet").sort_values("id").reset_index(drop=True)
     b = pd.read_parquet(out / "spark.parquet").sort_values("id").reset_index(drop=True)
     return local, summary, a, b
@@ -117,7 +122,7 @@ def test_spark_replaces_output_and_fails_cleanly(spark, tagger, articles, tmp_pa
     predict_spark(tagger, str(articles), str(out))
     first = sorted(p.name for p in out.iterdir())
     with pytest.raises(DataError, match="malformed JSON"):
-        predict_spark(tagger, str(articles), str(out), on_error="fail")
+        predict_spark(tagger, str(articles), str(out), PredictOptions(on_error="fail"))
     assert sorted(p.name for p in out.iterdir()) == first  # the old output is untouched
     with pytest.raises(DataError, match="engine=spark writes Parquet"):
         predict_spark(tagger, str(articles), str(tmp_path / "tagged.csv"))
@@ -131,8 +136,32 @@ def test_run_prediction_dispatches_to_spark(spark, tagger, articles, tmp_path: P
         str(model),
         str(articles),
         str(tmp_path / "out.parquet"),
-        engine="spark",
-        spark={"master": "local[2]"},
+        PredictOptions(engine="spark", spark={"master": "local[2]"}),
     )
     assert summary.tagged == 300
     assert len(pd.read_parquet(tmp_path / "out.parquet")) == 300
+
+
+def test_spark_reads_text_rows_and_stops_on_a_file_without_the_fields(
+    spark, tagger, tmp_path: Path
+) -> None:
+    texts, _ = make_articles(20, seed=5)
+    source = tmp_path / "text.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": f"t{i}", "text": t}) + "\n" for i, t in enumerate(texts))
+    )
+    summary = predict_spark(tagger, str(source), str(tmp_path / "t.parquet"))
+    assert summary.tagged == 20 and "text from text" in summary.line()
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text(json.dumps({"id": "w", "content": "oil"}) + "\n")
+    with pytest.raises(
+        DataError, match=r"\(title, body, or text\); the rows have fields \['content', 'id'\]"
+    ):
+        predict_spark(tagger, str(wrong), str(tmp_path / "w.parquet"))
+
+
+def test_local_options_given_to_spark_are_warnings(spark, tagger, articles, tmp_path: Path) -> None:
+    model = save_model(tagger, tmp_path / "model.joblib", {})
+    options = PredictOptions(engine="spark", n_jobs=4, spark={"master": "local[2]"})
+    summary = run_prediction(str(model), str(articles), str(tmp_path / "o.parquet"), options)
+    assert any("n_jobs=4" in w for w in summary.warnings)

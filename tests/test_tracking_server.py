@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 
 from tests.helpers import train_demo
-from tests.servers import MLFLOW, free_port, get_json, post_json, start, stop, wait_ready
+from tests.servers import get_json, post_json, tracking_server
 
 EXPERIMENT = "shared-server"
 
@@ -16,31 +16,8 @@ EXPERIMENT = "shared-server"
 def server(tmp_path_factory):
     """A tracking server on 127.0.0.1 at a free port; stopped when the module is done."""
     root = tmp_path_factory.mktemp("server")
-    port = free_port()
-    log = root / "server.log"
-    process = start(
-        [
-            MLFLOW,
-            "server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--backend-store-uri",
-            f"sqlite:///{root / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(root / "artifacts"),
-        ],
-        log,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(process, f"{url}/health", log)
+    with tracking_server(root) as url:
         yield url, root
-    finally:
-        stop(process)
 
 
 def test_train_logs_a_run_to_the_server(repo, server, tmp_path):

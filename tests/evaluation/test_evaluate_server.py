@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from tests.helpers import train_demo
-from tests.servers import MLFLOW, free_port, get_json, post_json, start, stop, wait_ready
+from tests.servers import get_json, post_json, tracking_server
 from tests.test_end_to_end import run
 
 EXPERIMENT = "evaluation-server"
@@ -17,21 +17,8 @@ EXPERIMENT = "evaluation-server"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A tracking server at a free port, with proxied artifacts; stopped afterwards."""
-    root = tmp_path_factory.mktemp("eval-server")
-    port = free_port()
-    log = root / "server.log"
-    process = start(
-        [MLFLOW, "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-         "--artifacts-destination", str(root / "artifacts")],
-        log,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(process, f"{url}/health", log)
+    with tracking_server(tmp_path_factory.mktemp("eval-server")) as url:
         yield url
-    finally:
-        stop(process)
 
 
 def test_evaluate_and_promote_through_a_tracking_server(repo, server, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from classifier.data import inputs
 from classifier.errors import DataError, OutputError
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 
 ROWS = [
     {"id": f"n{i}", "title": "Pipeline", "body": "oil gas pipeline refinery grid"}
@@ -27,7 +28,7 @@ ROWS = [
 def run(tagger, source, tmp_path, **options):
     """predict_file into ``out.jsonl``; (summary, tagged rows, rejects)."""
     out = tmp_path / "out.jsonl"
-    summary = predict_file(tagger, str(source), str(out), **options)
+    summary = predict_file(tagger, str(source), str(out), PredictOptions(**options))
     rejects = tmp_path / "out.rejects.jsonl"
     tagged = [json.loads(line) for line in out.read_text().splitlines()]
     rejected = []

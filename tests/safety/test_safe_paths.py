@@ -15,6 +15,7 @@ import pytest
 from classifier.errors import ClassifierError
 from classifier.prediction.engines import run_prediction
 from classifier.prediction.local import predict_file
+from classifier.prediction.options import PredictOptions
 from classifier.prediction.paths import default_rejects_path
 
 GOOD = {"id": "a", "title": "oil", "body": "gas pipeline refinery"}
@@ -80,10 +81,10 @@ def conflicts(tmp_path: Path) -> list[tuple[str, str, dict]]:
         (str(tmp_path / "link.jsonl"), str(source), {}),
         (str(source), str(tmp_path / "hard.jsonl"), {}),
         (str(tmp_path / "out.rejects.jsonl"), str(tmp_path / "out.jsonl"), {}),
-        (str(source), str(tmp_path / "out.jsonl"), {"rejects_path": str(source)}),
-        (str(source), str(tmp_path / "o.jsonl"), {"rejects_path": str(tmp_path / "o.jsonl")}),
+        (str(source), str(tmp_path / "out.jsonl"), {"rejects": str(source)}),
+        (str(source), str(tmp_path / "o.jsonl"), {"rejects": str(tmp_path / "o.jsonl")}),
         (str(folder), str(folder / "out.jsonl"), {}),
-        (str(folder), str(tmp_path / "out.jsonl"), {"rejects_path": str(folder / "r.jsonl")}),
+        (str(folder), str(tmp_path / "out.jsonl"), {"rejects": str(folder / "r.jsonl")}),
         (str(folder), str(folder / "one.txt"), {}),
         (str(folder), str(tmp_path / "articles2" / ".." / "articles" / "o.csv"), {}),
     ]
@@ -93,11 +94,11 @@ def test_conflicting_paths_are_refused_and_nothing_changes(tmp_path, small_tagge
     for source, output, options in conflicts(tmp_path):
         before = {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()}
         with pytest.raises(ClassifierError) as caught:
-            predict_file(small_tagger, source, output, **options)
+            predict_file(small_tagger, source, output, PredictOptions(**options))
         message = str(caught.value)
         assert "\n" not in message
         # Both paths are named: the file to write and the input, or the other file to write.
-        written = [options.get("rejects_path"), output, default_rejects_path(output)]
+        written = [options.get("rejects"), output, default_rejects_path(output)]
         named = [w for w in [source, *written] if w and str(Path(w)) in message]
         assert len(named) >= 2 or message.count(str(Path(output))) == 2, message
         assert {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()} == before

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from classifier.data.loaders import builder_for, parse_labels
+from classifier.data.records import NotText, article_text
 from classifier.errors import ConfigError, DataError
 
 
@@ -53,8 +54,9 @@ def read_chunks(
 ) -> Iterator[Chunk]:
     """Labelled rows of a JSONL, CSV or Parquet file, ``chunk_size`` at a time.
 
-    Text fields are joined with a blank line and rows with empty text are dropped (counted
-    in ``Chunk.dropped``), as :func:`classifier.data.loaders.dataset_to_split` does.
+    Text fields are joined by :func:`~classifier.data.records.article_text` and rows
+    without text are dropped (counted in ``Chunk.dropped``), as
+    :func:`classifier.data.loaders.dataset_to_split` does.
     """
     if chunk_size < 1:
         raise ConfigError(f"trainer.chunk_size={chunk_size} must be at least 1")
@@ -65,11 +67,13 @@ def read_chunks(
                 f"{path}: field(s) {missing} not found; the data has fields {list(frame.columns)}"
             )
         texts, labels = [], []
-        parts = frame[list(text_fields)].to_numpy(dtype=object)
+        names = list(text_fields)
+        parts = frame[names].to_numpy(dtype=object)
         for row, raw in zip(parts, frame[label_field].tolist(), strict=True):
-            text = "\n\n".join(
-                str(p).strip() for p in row if p is not None and p == p and str(p).strip()
-            )
+            try:
+                text = article_text(dict(zip(names, row, strict=True)), names)
+            except NotText:
+                text = ""
             if text:
                 texts.append(text)
                 labels.append(parse_labels(_plain(raw), label_sep, None))

@@ -6,6 +6,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from classifier.data.records import DEFAULT_FIELDS, TextFields
+
 
 @dataclass(frozen=True)
 class Split:
@@ -36,7 +38,8 @@ class Split:
 class Corpus:
     """A named data set with a train and a test split.
 
-    ``source`` says where it came from (a path, a hub name or a URL) and is logged to MLflow.
+    ``source`` says where it came from (a path, a hub name or a URL) and is logged to MLflow;
+    ``fields`` says how its rows were read into articles, and is stored in the model.
     """
 
     name: str
@@ -44,6 +47,7 @@ class Corpus:
     train: Split
     test: Split
     extra: dict[str, object] = field(default_factory=dict)
+    fields: TextFields = DEFAULT_FIELDS
 
     @property
     def multilabel(self) -> bool:

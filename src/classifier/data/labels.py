@@ -4,6 +4,7 @@ labels to coarse topics (e.g. Reuters ``crude``, ``nat-gas`` -> ``energy``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -60,10 +61,9 @@ def apply_label_map(
     if not mapping:
         return corpus
     mapping = dict(mapping)
-    return Corpus(
-        corpus.name,
-        corpus.source,
-        _map_split(corpus.train, mapping, keep_unmapped),
-        _map_split(corpus.test, mapping, keep_unmapped),
-        {**corpus.extra, "label_map": len(mapping)},
+    return replace(
+        corpus,
+        train=_map_split(corpus.train, mapping, keep_unmapped),
+        test=_map_split(corpus.test, mapping, keep_unmapped),
+        extra={**corpus.extra, "label_map": len(mapping)},
     )

@@ -15,27 +15,23 @@ import datasets
 from sklearn.model_selection import train_test_split
 
 from classifier.data.corpus import Corpus, Split
+from classifier.data.formats import require
+from classifier.data.records import JOIN, NotText, TextFields, article_text
 from classifier.errors import ConfigError, DataError
 from classifier.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-# File suffix -> datasets builder. ".gz" is looked through: "a.jsonl.gz" is JSON.
-_BUILDERS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}
+# File format (classifier.data.formats) -> datasets builder; "a.jsonl.gz" is JSON too.
+_BUILDERS = {"jsonl": "json", "csv": "csv", "parquet": "parquet"}
 
 DEMO_DIR = data_dir() / "demo"
 
 
 def builder_for(path: str | Path) -> str:
-    """The ``datasets`` builder that reads ``path``, from its suffix."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst"):
-        suffixes = suffixes[:-1]
-    if not suffixes or suffixes[-1] not in _BUILDERS:
-        raise DataError(
-            f"{path}: unknown file type; use one of {sorted(_BUILDERS)} (optionally .gz)"
-        )
-    return _BUILDERS[suffixes[-1]]
+    """The ``datasets`` builder that reads ``path``, from its format."""
+    kind = require(path, _BUILDERS, ("gz", "bz2", "xz", "zst"), "file").kind
+    return _BUILDERS[kind]
 
 
 def parse_labels(value: Any, sep: str | None, names: Sequence[str] | None) -> list[str]:
@@ -76,8 +72,10 @@ def dataset_to_split(
 ) -> Split:
     """Turn a ``datasets.Dataset`` into a :class:`Split`, checking the configured fields.
 
-    Text fields are joined with a blank line (e.g. title + body). Rows whose text is empty
-    are dropped with a warning, since they carry nothing to learn from.
+    Text fields are joined by :func:`~classifier.data.records.article_text` (a blank line
+    between title and body, as prediction joins them). Rows whose text is empty, or whose
+    text field holds something else than text, are dropped with a warning, since they
+    carry nothing to learn from.
     """
     wanted = [*text_fields, label_field] + ([id_field] if id_field else [])
     missing = [f for f in wanted if f not in ds.column_names]
@@ -90,16 +88,23 @@ def dataset_to_split(
     raw_labels = ds[label_field]
     raw_ids = ds[id_field] if id_field else None
     ids, texts, labels = [], [], []
+    not_text: list[str] = []
     for i in range(len(ds)):
-        parts = [columns[f][i] for f in text_fields]
-        text = "\n\n".join(str(p).strip() for p in parts if p is not None and str(p).strip())
+        try:
+            text = article_text({f: columns[f][i] for f in text_fields}, text_fields)
+        except NotText as err:
+            not_text.append(f"row {i + 1}: {err}")
+            continue
         if not text:
             continue
         ids.append(str(raw_ids[i]) if raw_ids is not None else f"{id_prefix}{i}")
         texts.append(text)
         labels.append(parse_labels(raw_labels[i], label_sep, names))
-    if len(texts) < len(ds):
-        log.warning("%s: dropped %d row(s) with empty text", where, len(ds) - len(texts))
+    if not_text:
+        log.warning("%s: dropped %d row(s) without text (%s)", where, len(not_text), not_text[0])
+    empty = len(ds) - len(texts) - len(not_text)
+    if empty:
+        log.warning("%s: dropped %d row(s) with empty text", where, empty)
     return Split(ids, texts, labels)
 
 
@@ -162,7 +167,14 @@ def load_files(
     else:
         train, test = _seeded_split(train, test_size, seed)
     source = str(train_path) if not test_path else f"{train_path},{test_path}"
-    return Corpus(name or Path(train_path).stem, source, train, test)
+    return Corpus(
+        name or Path(train_path).stem, source, train, test, fields=_fields(text_fields, id_field)
+    )
+
+
+def _fields(text_fields: Sequence[str], id_field: str | None) -> TextFields:
+    """How the corpus was read, for the model to store (prediction's id default: ``id``)."""
+    return TextFields(tuple(text_fields), JOIN, id_field or "id")
 
 
 def load_demo(path: str | Path = DEMO_DIR) -> Corpus:
@@ -221,4 +233,4 @@ def load_hub(
         )
     else:
         train, test = _seeded_split(train, test_size, seed)
-    return Corpus(name or Path(path).name, path, train, test)
+    return Corpus(name or Path(path).name, path, train, test, fields=_fields(text_fields, id_field))

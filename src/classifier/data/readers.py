@@ -1,5 +1,6 @@
 """Streaming readers of articles to tag: JSONL (also in raw blocks for workers), CSV,
-Parquet and folders of .txt files; every row comes out as a Row or a Reject."""
+Parquet, plain text (one article per line) and folders of .txt files; every row comes out
+as a Row or a Reject, made by :func:`classifier.data.records.make_record`."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from classifier.data.formats import input_format
+from classifier.data.formats import STDIO, input_format, sniff_lines
 from classifier.data.inputs import UTF8_BOM, open_input, read_txt, txt_files
-from classifier.data.records import Reject, Row, make_record
+from classifier.data.records import (
+    DEFAULT_FIELDS,
+    FROM_FILE,
+    FROM_LINE,
+    Reject,
+    Row,
+    TextFields,
+    make_record,
+)
 from classifier.errors import DataError
 
 # csv's default limit (128 KiB per field) guards other uses; an article is read whole
@@ -27,11 +36,7 @@ CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
 def parse_jsonl_lines(
-    first_line: int,
-    lines: Iterable[bytes],
-    text_fields: Sequence[str],
-    id_field: str | None,
-    label_field: str | None = None,
+    first_line: int, lines: Iterable[bytes], fields: TextFields, label_field: str | None = None
 ) -> Iterator[Row | Reject]:
     """Rows of JSONL ``lines`` (bytes, without their newline), numbered from ``first_line``.
 
@@ -45,26 +50,42 @@ def parse_jsonl_lines(
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
             obj = _AGAIN
-        if obj is _AGAIN or not _as_json_reads(obj, text_fields, id_field):
+        if obj is _AGAIN or not _as_json_reads(obj, fields):
             obj = _json_line(line, raw)
             if type(obj) is Reject:
                 yield obj
                 continue
-        yield make_record(line, obj, text_fields, id_field, label_field)
+        yield make_record(line, obj, fields, label_field)
+
+
+def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | Reject]:
+    """Plain text ``lines`` (bytes, without their newline), one article each, with the id
+    ``line-<n>``: a .txt file or standard input that is not JSONL."""
+    for line, raw in enumerate(lines, start=first_line):
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as err:
+            yield Reject(line, None, f"bytes that are not UTF-8 at column {err.start + 1}")
+            continue
+        if not text:
+            yield Reject(line, None, "blank line")
+            continue
+        yield Row(line, f"line-{line}", text, None, FROM_LINE)
 
 
 _AGAIN = object()  # a line for Python's json module
 _PLAIN = (str, int, bool, type(None))
 
 
-def _as_json_reads(obj: Any, text_fields: Sequence[str], id_field: str | None) -> bool:
+def _as_json_reads(obj: Any, fields: TextFields) -> bool:
     """Whether orjson's ``obj`` gives the row ``json.loads`` would: no float where a row
     is built from (its text fields' types, its id's text), nothing nested in the id."""
     if type(obj) is not dict:
         return type(obj) is not float
-    if id_field is not None and type(obj.get(id_field)) not in _PLAIN:
+    if fields.id_field is not None and type(obj.get(fields.id_field)) not in _PLAIN:
         return False
-    return float not in map(type, map(obj.get, text_fields))
+    names = (*fields.fields, fields.fallback) if fields.fallback else fields.fields
+    return float not in map(type, map(obj.get, names))
 
 
 def _json_line(line: int, raw: bytes) -> Any:
@@ -113,20 +134,39 @@ def block_lines(block: bytes) -> list[bytes]:
     return lines
 
 
-def _read_jsonl(
-    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
-) -> Iterator:
+def line_kind(path: str, first_block: bytes) -> str:
+    """``jsonl`` or ``lines``: what the lines of ``path`` are (standard input is sniffed)."""
+    if path == STDIO:
+        return sniff_lines(first_block)
+    return input_format(path)
+
+
+def _read_lines(path: str, fields: TextFields, label_field: str | None = None) -> Iterator:
+    kind = None
     for first, block in read_jsonl_blocks(path):
-        yield from parse_jsonl_lines(first, block_lines(block), text_fields, id_field, label_field)
+        kind = kind or line_kind(path, block)
+        lines = block_lines(block)
+        if kind == "lines" and label_field is None:
+            yield from parse_text_lines(first, lines)
+        else:
+            yield from parse_jsonl_lines(first, lines, fields, label_field)
 
 
-def _check_columns(
-    path: str, names: Sequence[str], text_fields: Sequence[str], label_field: str | None
+def _text_columns(fields: TextFields) -> list[str]:
+    return [*fields.fields, *([fields.fallback] if fields.fallback else [])]
+
+
+def check_columns(
+    path: str, columns: Sequence[str], fields: TextFields, label_field: str | None = None
 ) -> None:
-    if not any(f in names for f in text_fields):
-        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {list(names)}")
-    if label_field is not None and label_field not in names:
-        raise DataError(f"{path}: no label column {label_field!r}; columns are {list(names)}")
+    """A table (CSV, Parquet) with no column to read text (or labels) from stops at once."""
+    if not any(name in columns for name in _text_columns(fields)):
+        raise DataError(
+            f"{path}: no column the model reads text from ({fields.describe()}); "
+            f"the file has columns {list(columns)} (set text_fields=[...] to choose)"
+        )
+    if label_field is not None and label_field not in columns:
+        raise DataError(f"{path}: no label column {label_field!r}; columns are {list(columns)}")
 
 
 def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
@@ -138,14 +178,12 @@ def csv_delimiter(header: str, text_fields: Sequence[str]) -> str:
     return ","
 
 
-def _read_csv(
-    path: str, text_fields: Sequence[str], id_field: str | None, label_field: str | None
-) -> Iterator:
+def _read_csv(path: str, fields: TextFields, label_field: str | None) -> Iterator:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     with open_input(path) as raw:
         fh = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         header = fh.readline()
-        delimiter = csv_delimiter(header, text_fields)
+        delimiter = csv_delimiter(header, _text_columns(fields))
         reader = csv.DictReader(itertools.chain([header], fh), delimiter=delimiter)
         try:
             fieldnames = reader.fieldnames
@@ -153,7 +191,7 @@ def _read_csv(
             raise DataError(f"{path}:1: malformed CSV header ({err})") from err
         if fieldnames is None:
             return
-        _check_columns(path, fieldnames, text_fields, label_field)
+        check_columns(path, fieldnames, fields, label_field)
         while True:
             try:
                 row = next(reader)
@@ -165,23 +203,20 @@ def _read_csv(
             if None in row:
                 yield Reject(reader.line_num, None, "more values than header columns")
                 continue
-            yield make_record(reader.line_num, row, text_fields, id_field, label_field)
+            yield make_record(reader.line_num, row, fields, label_field)
 
 
 def _read_parquet(
-    path: str,
-    text_fields: Sequence[str],
-    id_field: str | None,
-    batch_size: int,
-    label_field: str | None,
+    path: str, fields: TextFields, batch_size: int, label_field: str | None
 ) -> Iterator:
     try:
         parquet = pq.ParquetFile(path)
     except (OSError, pa.ArrowInvalid) as err:
         raise DataError(f"{path}: not a readable Parquet file ({err})") from err
     names = parquet.schema_arrow.names
-    columns = [c for c in [*text_fields, id_field, label_field] if c and c in names]
-    _check_columns(path, names, text_fields, label_field)
+    check_columns(path, names, fields, label_field)
+    wanted = [*_text_columns(fields), fields.id_field, label_field]
+    columns = [c for c in dict.fromkeys(wanted) if c and c in names]
     line = 0
     batches = parquet.iter_batches(batch_size=batch_size, columns=columns)
     while True:
@@ -193,7 +228,7 @@ def _read_parquet(
             return
         for obj in batch.to_pylist():
             line += 1
-            yield make_record(line, obj, text_fields, id_field, label_field)
+            yield make_record(line, obj, fields, label_field)
 
 
 def _read_txt_dir(path: str) -> Iterator:
@@ -210,28 +245,28 @@ def _read_txt_dir(path: str) -> Iterator:
         if not text.strip():
             yield Reject(line, file.stem, f"{name}: empty text")
             continue
-        yield Row(line, file.stem, text.strip())
+        yield Row(line, file.stem, text.strip(), None, FROM_FILE)
 
 
 def read_records(
     path: str,
-    text_fields: Sequence[str] = ("title", "body"),
-    id_field: str | None = "id",
+    fields: TextFields = DEFAULT_FIELDS,
     batch_size: int = 4096,
     label_field: str | None = None,
 ) -> Iterator[Row | Reject]:
-    """Stream the rows of ``path`` (JSONL, CSV, Parquet, a folder of .txt, or ``-``).
+    """Stream the rows of ``path`` (JSONL, CSV, Parquet, .txt lines, a folder of .txt, or
+    ``-``: JSONL or plain lines on standard input).
 
     With ``label_field`` every row must carry that field too, and keeps its raw value in
-    ``Row.labels`` (a folder of .txt files has no labels).
+    ``Row.labels`` (plain text has no labels).
     """
     kind = input_format(path)
-    if kind == "jsonl":
-        return _read_jsonl(path, text_fields, id_field, label_field)
+    if label_field is not None and kind in ("txt", "lines"):
+        raise DataError(f"{path}: plain text has no labels; use JSONL, CSV or Parquet")
+    if kind in ("jsonl", "lines"):
+        return _read_lines(path, fields, label_field)
     if kind == "csv":
-        return _read_csv(path, text_fields, id_field, label_field)
+        return _read_csv(path, fields, label_field)
     if kind == "parquet":
-        return _read_parquet(path, text_fields, id_field, batch_size, label_field)
-    if label_field is not None:
-        raise DataError(f"{path}: a folder of .txt files has no labels; use JSONL, CSV or Parquet")
+        return _read_parquet(path, fields, batch_size, label_field)
     return _read_txt_dir(path)

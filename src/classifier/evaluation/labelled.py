@@ -19,7 +19,7 @@ from classifier.data.corpus import Corpus, Split
 from classifier.data.labels import apply_label_map
 from classifier.data.loaders import parse_labels
 from classifier.data.readers import read_records
-from classifier.data.records import Reject
+from classifier.data.records import Reject, TextFields
 from classifier.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ def read_labelled_file(
     labels: list[list[str]] = []
     rejects: list[Reject] = []
     read = 0
-    for record in read_records(path, text_fields, id_field, batch_size, label_field=label_field):
+    fields = TextFields(tuple(text_fields), id_field=id_field)
+    for record in read_records(path, fields, batch_size, label_field=label_field):
         read += 1
         if isinstance(record, Reject):
             rejects.append(record)

@@ -25,6 +25,7 @@ import sklearn
 
 import classifier
 from classifier.atomic import atomic_path
+from classifier.data.records import TextFields, model_fields
 from classifier.errors import ModelFileError
 from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
 from classifier.model.tagger import TopicTagger
@@ -71,6 +72,12 @@ class LoadedModel:
     metadata: dict[str, Any]
     path: Path
 
+    @property
+    def fields(self) -> TextFields:
+        """The text fields, join and id field the model was trained with (``title`` and
+        ``body``, id ``id``, for models saved before these were stored)."""
+        return model_fields(self.metadata)
+
 
 def library_versions() -> dict[str, str]:
     """Versions that decide whether a pickled model loads and behaves the same."""
@@ -104,15 +111,22 @@ def model_file(path: str | Path, fmt: str = "joblib") -> Path:
 
 
 def save_model(
-    tagger: TopicTagger, path: str | Path, metadata: dict[str, Any], fmt: str = "joblib"
+    tagger: TopicTagger,
+    path: str | Path,
+    metadata: dict[str, Any],
+    fmt: str = "joblib",
+    fields: TextFields | None = None,
 ) -> Path:
     """Write ``tagger`` with its metadata atomically, then its manifest; return the path.
 
     ``fmt`` is ``joblib`` (pickle) or ``skops``; the path's suffix follows the format.
+    ``fields`` (how the training articles were read: text fields, join, id field) is
+    stored as ``metadata["input"]``, so prediction reads new articles the same way.
     """
     path = model_file(path, fmt)
     meta = {
         **model_summary(tagger),
+        **({"input": fields.to_dict()} if fields is not None else {}),
         **metadata,
         "versions": library_versions(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),

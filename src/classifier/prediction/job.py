@@ -6,24 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from classifier.data.readers import block_lines, parse_jsonl_lines
-from classifier.data.records import Reject, Row
-from classifier.errors import ConfigError, DataError
+from classifier.data.readers import block_lines, parse_jsonl_lines, parse_text_lines
+from classifier.data.records import Reject, Row, TextFields
+from classifier.errors import ConfigError
 from classifier.model.scoring import Scorer
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.formatting import fixed_point_rows
-
-ThresholdOverride = float | Mapping[str, float] | None
-# Score columns: every label's, or only the predicted labels' (one "scores" list).
-SCORES = ("all", "predicted")
+from classifier.prediction.options import PredictOptions, ThresholdOverride
 
 
 def resolve_thresholds(tagger: TopicTagger, threshold: ThresholdOverride) -> np.ndarray:
@@ -69,6 +67,8 @@ class Chunk:
     oov_sum: float
     oov_n: int
     payload: Any
+    # How many rows took their text from each source (Row.source).
+    sources: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -93,8 +93,7 @@ class TaggingJob:
         self,
         scorer: Scorer,
         kind: str,
-        text_fields: Sequence[str],
-        id_field: str | None,
+        fields: TextFields,
         thresholds: np.ndarray,
         top_k: int | None,
         explain: int,
@@ -104,8 +103,7 @@ class TaggingJob:
         self.scorer = scorer
         self.tagger = scorer.tagger
         self.kind = kind
-        self.text_fields = list(text_fields)
-        self.id_field = id_field
+        self.fields = fields
         self.thresholds = thresholds
         self.top_k = top_k
         self.explain = explain
@@ -130,11 +128,13 @@ class TaggingJob:
             self._score_keys = [b", "] * len(self.score_columns)
 
     def run(self, task: tuple[str, Any, Any]) -> Chunk:
+        """Parse (raw ``block`` of JSONL, ``lines`` of plain text) or take (``items``) the
+        task's rows, tag them and format their output."""
         kind, first, data = task
         if kind == "block":
-            items = list(
-                parse_jsonl_lines(first, block_lines(data), self.text_fields, self.id_field)
-            )
+            items = list(parse_jsonl_lines(first, block_lines(data), self.fields))
+        elif kind == "lines":
+            items = list(parse_text_lines(first, block_lines(data)))
         else:
             items = data
         rows = [item for item in items if isinstance(item, Row)]
@@ -142,11 +142,12 @@ class TaggingJob:
         counts = np.zeros(len(self.scorer.labels), dtype=np.int64)
         if not rows:
             return Chunk(len(items), rejects, 0, counts, 0.0, 0, None)
+        sources = Counter(r.source for r in rows)
         out = self.tag([r.text for r in rows])
         counts += out.indicator.sum(axis=0)
         payload = self.format([r.id for r in rows], out)
         oov_sum = float(out.oov.sum()) if out.oov is not None else 0.0
-        return Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload)
+        return Chunk(len(items), rejects, len(rows), counts, oov_sum, len(rows), payload, sources)
 
     def tag(self, texts: Sequence[str]) -> Tagged:
         """Labels and scores of ``texts`` with the job's thresholds, top_k, explain and oov."""
@@ -242,34 +243,24 @@ def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray
 
 
 def make_job(
-    tagger: TopicTagger,
-    kind: str,
-    text_fields: Sequence[str],
-    id_field: str | None,
-    batch_size: int = 4096,
-    on_error: str = "reject",
-    top_k: int | None = None,
-    threshold: ThresholdOverride = None,
-    explain: int = 0,
-    oov: bool = True,
-    scores: str = "all",
+    tagger: TopicTagger, kind: str, options: PredictOptions, fields: TextFields
 ) -> TaggingJob:
-    """Check the prediction options (a clear error for each bad one) and build the job."""
-    if scores not in SCORES:
-        raise ConfigError(f"scores={scores!r} is not valid; choose one of {SCORES}")
-    if on_error not in ("reject", "fail"):
-        raise DataError(f"on_error={on_error!r} is not valid; choose 'reject' or 'fail'")
-    if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
-        raise ConfigError(f"top_k={top_k!r} must be a positive integer or null")
-    if not isinstance(explain, int) or explain < 0:
-        raise ConfigError(f"explain={explain!r} must be a number of terms (0: none)")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size={batch_size} must be positive")
+    """The job of ``options`` on ``tagger``, reading rows by ``fields`` and writing ``kind``;
+    raises a one-line ConfigError for an option the model cannot honour."""
     scorer = Scorer(tagger)
-    if explain and not scorer.linear:
+    if options.explain and not scorer.linear:
         raise ConfigError("explain needs a linear model (coefficients per term)")
-    thresholds = resolve_thresholds(tagger, threshold)
-    return TaggingJob(scorer, kind, text_fields, id_field, thresholds, top_k, explain, oov, scores)
+    thresholds = resolve_thresholds(tagger, options.threshold)
+    return TaggingJob(
+        scorer,
+        kind,
+        fields,
+        thresholds,
+        options.top_k,
+        options.explain,
+        options.oov,
+        options.scores,
+    )
 
 
 def run_chunk(job: TaggingJob, task: tuple[str, Any, Any]) -> Chunk:

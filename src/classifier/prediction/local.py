@@ -9,26 +9,36 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import numpy as np
 from tqdm import tqdm
 
 from classifier.atomic import atomic_path, output_errors
 from classifier.data.formats import STDIO, input_format, output_format
-from classifier.data.readers import read_jsonl_blocks, read_records
-from classifier.data.records import Reject, Row
-from classifier.errors import ConfigError, DataError
+from classifier.data.readers import line_kind, read_jsonl_blocks, read_records
+from classifier.data.records import (
+    DEFAULT_FIELDS,
+    FROM_FALLBACK,
+    FROM_FIELDS,
+    FROM_FILE,
+    FROM_LINE,
+    FieldCheck,
+    Reject,
+    Row,
+    TextFields,
+)
+from classifier.errors import DataError
 from classifier.model.tagger import TopicTagger
-from classifier.prediction.job import ThresholdOverride, make_job, run_chunk
+from classifier.prediction.job import Chunk, TaggingJob, make_job, run_chunk
+from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
 from classifier.prediction.paths import check_paths, default_rejects_path
-from classifier.prediction.workers import BACKENDS, ordered_map, resolve_n_jobs
+from classifier.prediction.workers import ordered_map, resolve_n_jobs
 from classifier.prediction.writers import ChunkWriter
-
-OnError = Literal["reject", "fail"]
 
 
 @dataclass
@@ -43,6 +53,20 @@ class Summary:
     label_counts: dict[str, int] = field(default_factory=dict)
     oov_mean: float | None = None
     warnings: list[str] = field(default_factory=list)
+    # Where the tagged articles' text came from: "title, body", "text", ".txt files"...
+    text_from: dict[str, int] = field(default_factory=dict)
+
+    def count_sources(self, sources: Counter, fields: TextFields) -> None:
+        """Add rows by source (``Row.source``) under the names the summary line shows."""
+        names = {
+            FROM_FIELDS: ", ".join(fields.fields),
+            FROM_FALLBACK: str(fields.fallback),
+            FROM_FILE: ".txt files",
+            FROM_LINE: "plain text lines",
+        }
+        for source, n in sources.items():
+            name = names[source]
+            self.text_from[name] = self.text_from.get(name, 0) + n
 
     def set_oov_mean(self, mean: float, warning: float) -> None:
         """Record the mean out-of-vocabulary rate; above ``warning`` it adds a drift warning."""
@@ -58,6 +82,10 @@ class Summary:
         text = f"{self.read} read, {self.tagged} tagged, {self.rejected} rejected -> {self.output}"
         if self.rejected and self.rejects:
             text += f" (rejects: {self.rejects})"
+        if len(self.text_from) == 1:
+            text += f"; text from {next(iter(self.text_from))}"
+        elif self.text_from:
+            text += "; text from " + ", ".join(f"{k} ({n})" for k, n in self.text_from.items())
         if self.oov_mean is not None:
             text += f"; mean out-of-vocabulary rate {self.oov_mean:.1%}"
         return text
@@ -70,16 +98,17 @@ def reject_lines(rejects: Sequence[Reject]) -> bytes:
     ).encode("utf-8")
 
 
-def _tasks(
-    input_path: str, text_fields: Sequence[str], id_field: str | None, batch_size: int
-) -> Iterator[tuple[str, Any, Any]]:
-    """Work items: raw JSONL blocks (parsed by the workers), else parsed rows in batches."""
-    if input_format(input_path) == "jsonl":
+def _tasks(input_path: str, fields: TextFields, batch_size: int) -> Iterator[tuple[str, Any, Any]]:
+    """Work items: raw JSONL or text-line blocks (parsed by the workers), else parsed rows
+    in batches."""
+    kind = input_format(input_path)
+    if kind in ("jsonl", "lines"):
         for first, block in read_jsonl_blocks(input_path, block_bytes=batch_size * 1024):
-            yield "block", first, block
+            kind = line_kind(input_path, block) if first == 1 else kind
+            yield ("block" if kind == "jsonl" else "lines"), first, block
         return
     batch: list[Row | Reject] = []
-    for item in read_records(input_path, text_fields, id_field, batch_size):
+    for item in read_records(input_path, fields, batch_size):
         batch.append(item)
         if len(batch) >= batch_size:
             yield "items", None, batch
@@ -88,96 +117,92 @@ def _tasks(
         yield "items", None, batch
 
 
+class _Run:
+    """The bookkeeping of one run: counts, rejects, the stop rules, the output writer."""
+
+    def __init__(
+        self, job: TaggingJob, paths: tuple[str, str, str | None], options: PredictOptions
+    ) -> None:
+        self.job = job
+        self.input_path, self.output_path, rejects_path = paths
+        self.rejects_name = rejects_path or "standard error"
+        self.options = options
+        self.check = FieldCheck(job.fields)
+        self.counts = np.zeros(len(job.scorer.labels), dtype=np.int64)
+        self.oov_sum, self.oov_n = 0.0, 0
+
+    def add(self, chunk: Chunk, summary: Summary, writer: ChunkWriter, rejects: IO[bytes]) -> None:
+        """Account for one chunk, or stop the run (no text fields; ``on_error=fail``)."""
+        if chunk.tagged:
+            self.check.decided = True
+        elif self.check.update(chunk.rejects):
+            raise DataError(self.check.error(self.input_path))
+        if chunk.rejects and self.options.on_error == "fail":
+            bad = chunk.rejects[0]
+            raise DataError(f"{self.input_path}:{bad.line}: {bad.reason}")
+        if chunk.rejects:
+            with output_errors(self.rejects_name):
+                rejects.write(reject_lines(chunk.rejects))
+        summary.read += chunk.read
+        summary.rejected += len(chunk.rejects)
+        summary.tagged += chunk.tagged
+        summary.count_sources(chunk.sources, self.job.fields)
+        self.counts += chunk.counts
+        self.oov_sum += chunk.oov_sum
+        self.oov_n += chunk.oov_n
+        if chunk.payload is not None:
+            with output_errors(self.output_path):
+                writer.write(chunk.payload)
+
+
 def predict_file(
     tagger: TopicTagger,
     input_path: str,
     output_path: str,
-    text_fields: Sequence[str] = ("title", "body"),
-    id_field: str | None = "id",
-    batch_size: int = 4096,
-    on_error: OnError = "reject",
-    rejects_path: str | None = None,
-    progress: bool | None = None,
-    n_jobs: int | None = 1,
-    workers: str = "threads",
-    top_k: int | None = None,
-    threshold: ThresholdOverride = None,
-    explain: int = 0,
-    oov: bool = True,
-    oov_warning: float = 0.2,
-    scores: str = "all",
+    options: PredictOptions = DEFAULT_OPTIONS,
+    model_fields: TextFields = DEFAULT_FIELDS,
 ) -> Summary:
     """Tag every article of ``input_path`` and write ``output_path`` atomically.
 
-    Bad rows go to ``rejects_path`` (default ``<output>.rejects.jsonl``) with their line
-    number and reason; with ``on_error="fail"`` the first bad row stops the run instead.
-    ``n_jobs`` workers (None or -1: all cores; ``workers``: ``threads`` or ``processes``)
-    parse, score and format chunks of about ``batch_size`` rows; this thread reads the
-    input and writes their output in input order. ``top_k`` keeps at most that many
-    labels per article, ``threshold`` overrides the model's thresholds (a number, or
-    ``{label: number}``), ``explain=k`` adds the k terms that raised each predicted
-    label's score most, ``oov`` adds each article's out-of-vocabulary rate, and a mean
-    rate above ``oov_warning`` adds a warning to the summary. ``scores="predicted"``
-    writes only the predicted labels' scores (one ``scores`` list, in the order of
-    ``labels``) instead of every label's column.
+    Rows are read by ``model_fields`` (the fields the model was trained with), or by the
+    fields ``options`` name. Bad rows go to ``options.rejects`` (default
+    ``<output>.rejects.jsonl``) with their line number and reason; with ``on_error="fail"``
+    the first bad row stops the run, and so does a start of the input where no row has a
+    text field. ``n_jobs`` workers parse, score and format chunks of about ``batch_size``
+    rows; this thread reads the input and writes their output in input order.
+    ``scores="predicted"`` writes only the predicted labels' scores (one ``scores`` list,
+    in the order of ``labels``) instead of every label's column.
     """
-    rejects_path = rejects_path or default_rejects_path(output_path)
+    rejects_path = options.rejects or default_rejects_path(output_path)
     check_paths([input_path], {"output": output_path, "rejects file": rejects_path})
     kind = output_format(output_path)
     input_format(input_path)
-    if workers not in BACKENDS:
-        raise ConfigError(f"workers={workers!r} is not valid; choose one of {BACKENDS}")
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
-    job = make_job(
-        tagger,
-        kind,
-        text_fields,
-        id_field,
-        batch_size,
-        on_error,
-        top_k,
-        threshold,
-        explain,
-        oov,
-        scores,
-    )
+    fields = options.text_fields_for(model_fields)
+    job = make_job(tagger, kind, options, fields)
     summary = Summary(output=output_path, rejects=rejects_path)
-    counts = np.zeros(len(tagger.labels_), dtype=np.int64)
-    oov_sum, oov_n = 0.0, 0
-    tasks = _tasks(input_path, text_fields, id_field, batch_size)
+    state = _Run(job, (input_path, output_path, rejects_path), options)
+    tasks = _tasks(input_path, fields, options.batch_size)
+    progress = options.progress
 
     def run(out: IO[bytes], rejects: IO[bytes]) -> None:
-        nonlocal oov_sum, oov_n
         # Write errors (a full disk) are reported against the file being written.
         with output_errors(output_path):
             writer = ChunkWriter(job, out, gzip=output_path.lower().endswith(".gz"))
         bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
-        results = ordered_map(run_chunk, job, tasks, resolve_n_jobs(n_jobs), workers)
+        workers = resolve_n_jobs(options.n_jobs)
+        results = ordered_map(run_chunk, job, tasks, workers, options.workers)
         try:
             with bar:
                 for chunk in results:
-                    if chunk.rejects and on_error == "fail":
-                        bad = chunk.rejects[0]
-                        raise DataError(f"{input_path}:{bad.line}: {bad.reason}")
-                    if chunk.rejects:
-                        with output_errors(rejects_path or "standard error"):
-                            rejects.write(reject_lines(chunk.rejects))
-                    summary.read += chunk.read
-                    summary.rejected += len(chunk.rejects)
-                    summary.tagged += chunk.tagged
-                    counts[:] += chunk.counts
-                    oov_sum += chunk.oov_sum
-                    oov_n += chunk.oov_n
-                    if chunk.payload is not None:
-                        with output_errors(output_path):
-                            writer.write(chunk.payload)
+                    state.add(chunk, summary, writer, rejects)
                     bar.update(chunk.read)
         finally:
             results.close()
         with output_errors(output_path):
             writer.close()
-        with output_errors(rejects_path or "standard error"):
+        with output_errors(state.rejects_name):
             rejects.flush()
 
     if output_path == STDIO:
@@ -199,7 +224,8 @@ def predict_file(
         if summary.rejected == 0:
             Path(rejects_path).unlink(missing_ok=True)
             summary.rejects = None
-    summary.label_counts = {name: int(c) for name, c in zip(tagger.labels_, counts, strict=True)}
-    if job.oov and oov_n:
-        summary.set_oov_mean(oov_sum / oov_n, oov_warning)
+    labels = tagger.labels_
+    summary.label_counts = {name: int(c) for name, c in zip(labels, state.counts, strict=True)}
+    if job.oov and state.oov_n:
+        summary.set_oov_mean(state.oov_sum / state.oov_n, options.oov_warning)
     return summary

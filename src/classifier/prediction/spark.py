@@ -20,22 +20,36 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from classifier.data.records import Reject, Row, make_record
+from classifier.data.formats import require
+from classifier.data.readers import check_columns
+from classifier.data.records import (
+    DEFAULT_FIELDS,
+    FieldCheck,
+    Reject,
+    Row,
+    TextFields,
+    make_record,
+)
 from classifier.errors import ConfigError, DataError
 from classifier.model.scoring import Scorer
 from classifier.model.tagger import TopicTagger
-from classifier.prediction.job import TaggingJob, ThresholdOverride, make_job
+from classifier.prediction.job import TaggingJob, make_job
 from classifier.prediction.local import Summary
+from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
 
 REJECT_COLUMN = "_reject"
 SOURCE_COLUMN = "_source"
+TEXT_FROM_COLUMN = "_text_from"
+# Rows the driver reads first to check that the input has the text fields.
+FIRST_ROWS = 1000
 
 
 def spark_session(master: str | None = None, app_name: str = "classifier-predict") -> Any:
@@ -63,11 +77,11 @@ def _output_schema(job: TaggingJob) -> str:
     extra = (", oov_rate float" if job.oov else "") + (", explain string" if job.explain else "")
     return (
         f"id string, labels array<string>, {scores}{extra}, "
-        f"{REJECT_COLUMN} string, {SOURCE_COLUMN} string"
+        f"{REJECT_COLUMN} string, {SOURCE_COLUMN} string, {TEXT_FROM_COLUMN} string"
     )
 
 
-def _parse(kind: str, frame: pd.DataFrame, fields: Sequence[str], id_field: str | None) -> list:
+def _parse(kind: str, frame: pd.DataFrame, fields: TextFields) -> list:
     """Rows or Rejects of one batch, checked exactly as the local engine checks them."""
     out: list[Row | Reject | tuple[Reject, str]] = []
     if kind == "jsonl":
@@ -81,18 +95,11 @@ def _parse(kind: str, frame: pd.DataFrame, fields: Sequence[str], id_field: str 
                 reason = f"malformed JSON ({err.msg} at column {err.colno})"
                 out.append((Reject(0, None, reason), raw[:200]))
                 continue
-            out.append(make_record(0, obj, fields, id_field))
-    else:
+            out.append(make_record(0, obj, fields))
+    else:  # pandas' missing values (NaN) count as missing, as None does locally
         for obj in frame.to_dict("records"):
-            out.append(make_record(0, {k: _plain(v) for k, v in obj.items()}, fields, id_field))
+            out.append(make_record(0, obj, fields))
     return out
-
-
-def _plain(value: Any) -> Any:
-    """pandas' missing values as None, as pyarrow's ``to_pylist`` gives them locally."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value
 
 
 def tag_batches(
@@ -101,7 +108,7 @@ def tag_batches(
     """Tag pandas batches (the ``mapInPandas`` function): one output row per input row,
     with ``_reject`` set (and no labels) for rows that cannot be tagged."""
     for frame in batches:
-        items = _parse(kind, frame, job.text_fields, job.id_field)
+        items = _parse(kind, frame, job.fields)
         rows = [(i, it) for i, it in enumerate(items) if isinstance(it, Row)]
         n = len(items)
         scores = np.zeros((n, len(job.score_columns)), dtype=np.float32)
@@ -111,11 +118,12 @@ def tag_batches(
         ids: list[str | None] = [None] * n
         reasons: list[str | None] = [None] * n
         sources: list[str | None] = [None] * n
+        text_from: list[str | None] = [None] * n
         if rows:
             tagged = job.tag([r.text for _, r in rows])
             where = [i for i, _ in rows]
             for k, (i, row) in enumerate(rows):
-                ids[i], labels[i] = row.id, tagged.labels[k]
+                ids[i], labels[i], text_from[i] = row.id, tagged.labels[k], row.source
                 if tagged.explained is not None:
                     explained[i] = json.dumps(tagged.explained[k], ensure_ascii=False)
             # Rounded as the local engine rounds before writing float32 Parquet columns.
@@ -140,6 +148,7 @@ def tag_batches(
             out["explain"] = explained
         out[REJECT_COLUMN] = reasons
         out[SOURCE_COLUMN] = sources
+        out[TEXT_FROM_COLUMN] = text_from
         yield out
 
 
@@ -153,25 +162,29 @@ def _executor_job(run_key: str, model: Any, options: tuple) -> TaggingJob:
     """The run's :class:`TaggingJob` in this worker, built from the broadcast tagger once."""
     job = _EXECUTOR_JOB.get(run_key)
     if job is None:
-        text_fields, id_field, thresholds, top_k, explain, oov = options
-        job = TaggingJob(
-            Scorer(model.value), "parquet", text_fields, id_field, thresholds, top_k, explain, oov
-        )
+        fields, thresholds, top_k, explain, oov = options
+        job = TaggingJob(Scorer(model.value), "parquet", fields, thresholds, top_k, explain, oov)
         _EXECUTOR_JOB.clear()  # one model at a time
         _EXECUTOR_JOB[run_key] = job
     return job
 
 
-def _read(spark: Any, path: str, kind: str, text_fields: Sequence[str], id_field: str | None):
+def _read(spark: Any, path: str, kind: str, fields: TextFields):
+    """The input as a DataFrame, after checking on the driver that it has the text fields
+    (Parquet: its columns; JSONL: its first rows), as the local engine checks them."""
     if kind == "jsonl":
         # Lines as text: JSON is parsed in Python by the local engine's checks, so a bad
         # line becomes a reject with the same reason instead of a Spark-specific null row.
-        return spark.read.text(path)
+        frame = spark.read.text(path)
+        check = FieldCheck(fields)
+        first = _parse(kind, frame.limit(FIRST_ROWS).toPandas(), fields)
+        if check.update(item for item in first if not isinstance(item, tuple)):
+            raise DataError(check.error(path))
+        return frame
     frame = spark.read.parquet(path)
-    if not any(f in frame.columns for f in text_fields):
-        raise DataError(f"{path}: no text column {list(text_fields)}; columns are {frame.columns}")
-    wanted = [c for c in [*text_fields, id_field] if c and c in frame.columns]
-    return frame.select(*wanted)
+    check_columns(path, frame.columns, fields)
+    wanted = [*fields.fields, fields.fallback, fields.id_field]
+    return frame.select(*[c for c in dict.fromkeys(wanted) if c and c in frame.columns])
 
 
 def _hadoop_fs(spark: Any, path: str) -> tuple[Any, Any]:
@@ -210,105 +223,90 @@ def predict_spark(
     tagger: TopicTagger,
     input_path: str,
     output_path: str,
-    text_fields: Sequence[str] = ("title", "body"),
-    id_field: str | None = "id",
-    batch_size: int = 4096,
-    on_error: str = "reject",
-    rejects_path: str | None = None,
-    top_k: int | None = None,
-    threshold: ThresholdOverride = None,
-    explain: int = 0,
-    oov: bool = True,
-    oov_warning: float = 0.2,
-    master: str | None = None,
-    app_name: str = "classifier-predict",
-    **local_only: Any,
+    options: PredictOptions = DEFAULT_OPTIONS,
+    model_fields: TextFields = DEFAULT_FIELDS,
 ) -> Summary:
     """Tag ``input_path`` (JSONL or Parquet) on Spark into the Parquet directory ``output_path``.
 
-    The options are those of :func:`~classifier.prediction.local.predict_file`; ``n_jobs``,
-    ``workers`` and ``progress`` (``local_only``) are ignored: Spark's executors and its
-    console progress bar take their place.
+    The options and fields are those of :func:`~classifier.prediction.local.predict_file`;
+    Spark's executors and its console progress take the place of ``n_jobs``, ``workers``
+    and ``progress`` (:meth:`PredictOptions.unsupported` names them when set).
     """
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
-    unknown = sorted(set(local_only) - {"n_jobs", "workers", "progress"})
-    if unknown:
-        raise ConfigError(f"engine=spark: unknown option(s) {unknown}")
-    kind = _input_kind(input_path)
+    kind = require(input_path, ("jsonl", "parquet"), ("gz", "bz2"), "engine=spark input").kind
     if "://" not in input_path and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
     if not output_path.lower().rstrip("/").endswith(".parquet"):
         raise DataError(f"{output_path}: engine=spark writes Parquet; name the output *.parquet")
+    if options.scores != "all":
+        raise ConfigError("scores=predicted is for engine=local; Spark writes every score")
     # Checked on the driver, so a bad option fails before Spark starts any task.
-    job = make_job(
-        tagger,
-        "parquet",
-        text_fields,
-        id_field,
-        batch_size,
-        on_error,
-        top_k,
-        threshold,
-        explain,
-        oov,
-    )
-    spark = spark_session(master, app_name)
-    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
-    frame = _read(spark, input_path, kind, text_fields, id_field)
+    fields = options.text_fields_for(model_fields)
+    job = make_job(tagger, "parquet", options, fields)
+    spark = spark_session(options.spark.master, options.spark.app_name)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(options.batch_size))
+    frame = _read(spark, input_path, kind, fields)
     model = spark.sparkContext.broadcast(tagger)
-    options = (text_fields, id_field, job.thresholds, top_k, explain, oov)
+    settings = (fields, job.thresholds, options.top_k, options.explain, options.oov)
     run_key = uuid.uuid4().hex
 
     def tag(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        yield from tag_batches(batches, _executor_job(run_key, model, options), kind)
+        yield from tag_batches(batches, _executor_job(run_key, model, settings), kind)
 
     scored = frame.mapInPandas(tag, _output_schema(job))
     # Output and rejects are two writes of one scoring pass: keep it rather than tag twice.
     scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        ok = F.col(REJECT_COLUMN).isNull().alias("ok")
-        aggregates = [F.count(F.lit(1)).alias("count")]
-        if job.oov:
-            aggregates.append(F.sum("oov_rate").alias("oov_sum"))
-        counts = scored.groupBy(ok).agg(*aggregates).collect()
-        by_ok = {row["ok"]: row for row in counts}
-        summary = Summary(read=sum(row["count"] for row in counts))
-        summary.tagged = by_ok[True]["count"] if True in by_ok else 0
-        summary.rejected = by_ok[False]["count"] if False in by_ok else 0
-        rejects_path = rejects_path or rejects_dir(output_path)
-        bad = scored.where(F.col(REJECT_COLUMN).isNotNull())
-        if summary.rejected and on_error == "fail":
-            first = bad.first()
-            raise DataError(f"{input_path}: row id={first['id']}: {first[REJECT_COLUMN]}")
-        good = scored.where(F.col(REJECT_COLUMN).isNull()).drop(REJECT_COLUMN, SOURCE_COLUMN)
-        _write_atomic(spark, good, output_path)
-        summary.output = output_path
-        if summary.rejected:
-            rejects = bad.select(
-                "id",
-                F.col(REJECT_COLUMN).alias("reason"),
-                F.col(SOURCE_COLUMN).alias("source"),
-            )
-            _write_atomic(spark, rejects, rejects_path)
-            summary.rejects = rejects_path
-        label_rows = good.select(F.explode("labels").alias("label")).groupBy("label").count()
-        found = {row["label"]: row["count"] for row in label_rows.collect()}
-        summary.label_counts = {name: int(found.get(name, 0)) for name in tagger.labels_}
-        if job.oov and summary.tagged:
-            summary.set_oov_mean(by_ok[True]["oov_sum"] / summary.tagged, oov_warning)
+        summary = _write_outputs(spark, scored, job, input_path, output_path, options)
     finally:
         scored.unpersist()
         model.destroy()
     return summary
 
 
-def _input_kind(path: str) -> str:
-    """``jsonl`` or ``parquet`` from the name (a Parquet input may be a directory)."""
-    name = path.lower().rstrip("/").removesuffix(".gz")
-    if name.endswith((".jsonl", ".json", ".ndjson")):
-        return "jsonl"
-    if name.endswith(".parquet"):
-        return "parquet"
-    raise DataError(f"{path}: engine=spark reads .jsonl or .parquet input")
+def _write_outputs(
+    spark: Any,
+    scored: Any,
+    job: TaggingJob,
+    input_path: str,
+    output_path: str,
+    options: PredictOptions,
+) -> Summary:
+    """Count the scored rows, write the output and the rejects, and sum up the run."""
+    from pyspark.sql import functions as F
+
+    ok = F.col(REJECT_COLUMN).isNull().alias("ok")
+    aggregates = [F.count(F.lit(1)).alias("count")]
+    if job.oov:
+        aggregates.append(F.sum("oov_rate").alias("oov_sum"))
+    counts = scored.groupBy(ok, TEXT_FROM_COLUMN).agg(*aggregates).collect()
+    summary = Summary(read=sum(row["count"] for row in counts))
+    summary.tagged = sum(row["count"] for row in counts if row["ok"])
+    summary.rejected = summary.read - summary.tagged
+    sources = Counter({row[TEXT_FROM_COLUMN]: row["count"] for row in counts if row["ok"]})
+    summary.count_sources(sources, job.fields)
+    rejects_path = options.rejects or rejects_dir(output_path)
+    bad = scored.where(F.col(REJECT_COLUMN).isNotNull())
+    if summary.rejected and options.on_error == "fail":
+        first = bad.first()
+        raise DataError(f"{input_path}: row id={first['id']}: {first[REJECT_COLUMN]}")
+    extra = (REJECT_COLUMN, SOURCE_COLUMN, TEXT_FROM_COLUMN)
+    good = scored.where(F.col(REJECT_COLUMN).isNull()).drop(*extra)
+    _write_atomic(spark, good, output_path)
+    summary.output = output_path
+    if summary.rejected:
+        rejects = bad.select(
+            "id",
+            F.col(REJECT_COLUMN).alias("reason"),
+            F.col(SOURCE_COLUMN).alias("source"),
+        )
+        _write_atomic(spark, rejects, rejects_path)
+        summary.rejects = rejects_path
+    label_rows = good.select(F.explode("labels").alias("label")).groupBy("label").count()
+    found = {row["label"]: row["count"] for row in label_rows.collect()}
+    summary.label_counts = {name: int(found.get(name, 0)) for name in job.tagger.labels_}
+    if job.oov and summary.tagged:
+        oov_sum = sum(row["oov_sum"] or 0.0 for row in counts if row["ok"])
+        summary.set_oov_mean(oov_sum / summary.tagged, options.oov_warning)
+    return summary

@@ -61,8 +61,7 @@ class Comparison:
             }
         )
         for param in self.key_params:
-            values = self.runs[f"params.{param}"]
-            frame[param] = values.where(values.notna() & (values != "null"), MISSING)
+            frame[param] = shown_params(self.runs[f"params.{param}"])
         for metric in self.metrics:
             values = self.runs[f"metrics.{metric}"]
             frame[metric] = values.map(lambda v: MISSING if pd.isna(v) else f"{v:.4f}")
@@ -75,6 +74,11 @@ class Comparison:
             return None
         parents = self.runs[column].unique()
         return str(parents[0]) if len(parents) == 1 else None
+
+
+def shown_params(values: pd.Series) -> pd.Series:
+    """Param values as shown: absent and null both become :data:`MISSING`."""
+    return values.where(values.notna() & (values != "null"), MISSING)
 
 
 def short_model_names(runs: pd.DataFrame) -> pd.Series:
@@ -121,7 +125,7 @@ def select_runs(
         for p in sorted(params)
         if p not in _IGNORED_PARAMS
         and not is_housekeeping(p)
-        and runs[f"params.{p}"].nunique(dropna=False) > 1
+        and shown_params(runs[f"params.{p}"]).nunique() > 1
     ]
     metrics = [metric] + ([f"{metric}_std"] if f"metrics.{metric}_std" in runs else [])
     metrics += [m for m in SHOWN_METRICS if m not in metrics and f"metrics.{m}" in runs]
@@ -135,8 +139,12 @@ def plot(comparison: Comparison) -> Figure:
     shown = comparison.key_params[:3]
     labels = []
     for _, row in table.iterrows():
-        described = describe_overrides(f"{param}={row[param]}" for param in shown)
-        labels.append(f"{row['run']} ({', '.join([row['model'], *described])})")
+        # Params the run has and its name does not already say.
+        described = describe_overrides(
+            f"{param}={row[param]}" for param in shown if row[param] != MISSING
+        )
+        extra = [d for d in described if d not in str(row["run"])]
+        labels.append(f"{row['run']} ({', '.join([row['model'], *extra])})")
     values = comparison.runs[f"metrics.{comparison.metric}"].to_numpy()
     std_column = f"metrics.{comparison.metric}_std"
     errors = comparison.runs[std_column].to_numpy() if std_column in comparison.runs else None

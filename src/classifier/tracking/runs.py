@@ -21,17 +21,18 @@ import mlflow
 import pandas as pd
 from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
 from mlflow.tracking import MlflowClient
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.data.corpus import Corpus
+from classifier.data.records import DEFAULT_FIELDS, TextFields
 from classifier.errors import ConfigError, Terminated
 from classifier.model.metrics import Evaluation
 from classifier.model.persistence import manifest_path
 from classifier.model.tagger import TopicTagger
 from classifier.tracking import model_card, naming, plots
-from classifier.tracking.pyfunc import TEXT_COLUMN, tag_frame
+from classifier.tracking.pyfunc import TEXT_COLUMN, input_schema, tag_frame
 
 log = logging.getLogger(__name__)
 
@@ -218,11 +219,18 @@ def log_evaluation(evaluation: Evaluation, prefix: str = "test_") -> None:
     mlflow.log_figure(plots.confusion(evaluation, subject), PLOTS[1])
 
 
-def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str:
+def log_model(
+    tagger: TopicTagger,
+    model_path: Path,
+    examples: list[str],
+    fields: TextFields = DEFAULT_FIELDS,
+) -> str:
     """Log the joblib file and a pyfunc model around it (with signature and input example).
 
-    The logged model is named after the data and the model (``demo-LinearSVC``), so the
-    UI's model lists tell runs apart. Returns the model URI (``models:/<model id>``).
+    The signature takes records with the model's text ``fields`` or ``text``, as
+    ``predict.py`` does. The logged model is named after the data and the model
+    (``demo-LinearSVC``), so the UI's model lists tell runs apart. Returns the model URI
+    (``models:/<model id>``).
     """
     active = _active()
     name = naming.logged_model_name(
@@ -233,7 +241,8 @@ def log_model(tagger: TopicTagger, model_path: Path, examples: list[str]) -> str
     # MLflow copies both artifacts into one folder, so the manifest stays beside the model
     # and the pyfunc can verify the file on load.
     example = pd.DataFrame({TEXT_COLUMN: examples})
-    signature = infer_signature(example, tag_frame(tagger, examples))
+    outputs = infer_signature(example, tag_frame(tagger, examples)).outputs
+    signature = ModelSignature(input_schema(fields), outputs)
     info = mlflow.pyfunc.log_model(
         name=name,
         python_model=str(PYFUNC_ENTRY),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from classifier.data.corpus import Corpus, Split
 from classifier.model.cleaning import clean_text
@@ -74,7 +74,7 @@ def check_corpus(corpus: Corpus, min_count: int = 1) -> tuple[Corpus, DataReport
         train, d1 = _drop_labels(corpus.train, rare, not multilabel)
         test, d2 = _drop_labels(corpus.test, rare, not multilabel)
         dropped_articles = d1 + d2
-        corpus = Corpus(corpus.name, corpus.source, train, test, corpus.extra)
+        corpus = replace(corpus, train=train, test=test)
         log.warning(
             "dropped %d label(s) with fewer than %d training examples: %s",
             len(rare),

@@ -54,7 +54,7 @@ class MemoryTrainer(Trainer):
                 train_seconds,
             )
             tracking.log_model_card(cfg, corpus, record.cv_metrics, evaluation, tagger)
-            return record.save(tagger, evaluation, corpus.test.texts[:2])
+            return record.save(tagger, evaluation, corpus.test.texts[:2], fields=corpus.fields)
 
     @staticmethod
     def _cross_validate(cfg: DictConfig, tagger, split, record: RunRecord) -> None:

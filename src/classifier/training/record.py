@@ -18,6 +18,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from classifier.data.corpus import Corpus
+from classifier.data.records import DEFAULT_FIELDS, TextFields
 from classifier.model.metrics import Evaluation
 from classifier.model.persistence import library_versions, save_model
 from classifier.model.tagger import TopicTagger
@@ -55,13 +56,17 @@ def describe_run(
 
 
 def publish_model(
-    cfg: DictConfig, tagger: TopicTagger, model_path: Path, examples: list[str]
+    cfg: DictConfig,
+    tagger: TopicTagger,
+    model_path: Path,
+    examples: list[str],
+    fields: TextFields = DEFAULT_FIELDS,
 ) -> tuple[str | None, str | None]:
     """Log the saved model to the active run (``mlflow.log_model``) and register it
     (``register``); returns the logged model's URI and the registered version."""
     model_uri = None
     if cfg.mlflow.log_model:
-        model_uri = tracking.log_model(tagger, model_path, examples)
+        model_uri = tracking.log_model(tagger, model_path, examples, fields)
     version = None
     if cfg.get("register"):
         version = tracking.register_model(model_uri, cfg.registry.name, cfg.registry.get("alias"))
@@ -113,9 +118,11 @@ class RunRecord:
         evaluation: Evaluation,
         examples: list[str],
         metadata: Mapping[str, Any] | None = None,
+        fields: TextFields = DEFAULT_FIELDS,
     ) -> TrainResult:
-        """Write the model file (with ``metadata``), log the model and register it if the
-        config asks; ``examples`` are the logged model's input example."""
+        """Write the model file (with ``metadata`` and the text ``fields`` it was trained
+        on), log the model and register it if the config asks; ``examples`` are the logged
+        model's input example."""
         model_path = save_model(
             tagger,
             self.cfg.output.model_path,
@@ -128,8 +135,9 @@ class RunRecord:
                 **(metadata or {}),
             },
             fmt=self.cfg.output.format,
+            fields=fields,
         )
-        model_uri, version = publish_model(self.cfg, tagger, model_path, examples)
+        model_uri, version = publish_model(self.cfg, tagger, model_path, examples, fields)
         log.info("model written to %s (MLflow run %s)", model_path, self.run_id)
         return TrainResult(
             self.run_id, evaluation, model_path, model_uri, dict(self.cv_metrics), version

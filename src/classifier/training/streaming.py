@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 from sklearn.base import clone
 
 from classifier.data.chunks import Chunk, read_chunks
+from classifier.data.records import JOIN, TextFields
 from classifier.errors import ConfigError, DataError
 from classifier.model.features import is_stateless
 from classifier.model.metrics import Evaluation, score_indicators
@@ -214,7 +215,8 @@ class StreamingTrainer(Trainer):
                 train_seconds,
             )
             examples = next(chunks(data.test_path)).texts[:2] if cfg.mlflow.log_model else []
-            return record.save(tagger, evaluation, examples, {"training": "out-of-core"})
+            fields = TextFields(tuple(data.text_fields), JOIN, data.get("id_field") or "id")
+            return record.save(tagger, evaluation, examples, {"training": "out-of-core"}, fields)
 
     def _labels(self, chunks: Iterator[Chunk]) -> tuple[list[str], bool]:
         """The declared labels and kind, or what a first pass over the training file finds."""
