@@ -1,4 +1,7 @@
-"""Loading labelled articles: the demo corpus, a user's files, the HuggingFace hub, Reuters.
+"""Loading labelled articles: the demo corpus, a user's files, the HuggingFace hub, Reuters;
+label maps and the label-indicator matrix (``labels``); labelled rows a chunk at a time
+(``chunks``); and the rows, readers and formats of articles to tag. May import only the
+shared helpers (``errors``, ``atomic``, ``paths``); every other subpackage may import it.
 
 The loaders are imported on first use: they import HuggingFace ``datasets`` (about half a
 second), which prediction, reading only ``classifier.data.readers``, never needs.
