@@ -178,7 +178,7 @@ def _read(spark: Any, path: str, kind: str, fields: TextFields):
         frame = spark.read.text(path)
         check = FieldCheck(fields)
         first = _parse(kind, frame.limit(FIRST_ROWS).toPandas(), fields)
-        if check.update(item for item in first if not isinstance(item, tuple)):
+        if check.update(item for item in first if type(item) is not tuple):  # (Reject, line)
             raise DataError(check.error(path))
         return frame
     frame = spark.read.parquet(path)
