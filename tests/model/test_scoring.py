@@ -219,7 +219,7 @@ def test_explain_lists_the_terms_that_raised_each_predicted_label():
     }
 
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 def demo_texts(split: str) -> tuple[list[str], list[list[str]]]:
