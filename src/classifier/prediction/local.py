@@ -154,6 +154,33 @@ class _Run:
             with output_errors(self.output_path):
                 writer.write(chunk.payload)
 
+    def drain(
+        self,
+        tasks: Iterator[tuple[str, Any, Any]],
+        summary: Summary,
+        out: IO[bytes],
+        rejects: IO[bytes],
+    ) -> None:
+        """Tag every task on the workers and write their chunks to ``out`` in input order."""
+        # Write errors (a full disk) are reported against the file being written.
+        with output_errors(self.output_path):
+            writer = ChunkWriter(self.job, out, gzip=self.output_path.lower().endswith(".gz"))
+        progress = self.options.progress
+        bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
+        workers = resolve_n_jobs(self.options.n_jobs)
+        results = ordered_map(run_chunk, self.job, tasks, workers, self.options.workers)
+        try:
+            with bar:
+                for chunk in results:
+                    self.add(chunk, summary, writer, rejects)
+                    bar.update(chunk.read)
+        finally:
+            results.close()
+        with output_errors(self.output_path):
+            writer.close()
+        with output_errors(self.rejects_name):
+            rejects.flush()
+
 
 def predict_file(
     tagger: TopicTagger,
@@ -184,34 +211,13 @@ def predict_file(
     summary = Summary(output=output_path, rejects=rejects_path)
     state = _Run(job, (input_path, output_path, rejects_path), options)
     tasks = _tasks(input_path, fields, options.batch_size)
-    progress = options.progress
-
-    def run(out: IO[bytes], rejects: IO[bytes]) -> None:
-        # Write errors (a full disk) are reported against the file being written.
-        with output_errors(output_path):
-            writer = ChunkWriter(job, out, gzip=output_path.lower().endswith(".gz"))
-        bar = tqdm(unit=" articles", disable=(not progress) if progress is not None else None)
-        workers = resolve_n_jobs(options.n_jobs)
-        results = ordered_map(run_chunk, job, tasks, workers, options.workers)
-        try:
-            with bar:
-                for chunk in results:
-                    state.add(chunk, summary, writer, rejects)
-                    bar.update(chunk.read)
-        finally:
-            results.close()
-        with output_errors(output_path):
-            writer.close()
-        with output_errors(state.rejects_name):
-            rejects.flush()
-
     if output_path == STDIO:
         # Rejects go to a file if one is named, else to standard error: never dropped.
         if rejects_path:
             with atomic_path(rejects_path, False) as rej_tmp, open(rej_tmp, "wb") as rej:
-                run(sys.stdout.buffer, rej)
+                state.drain(tasks, summary, sys.stdout.buffer, rej)
         else:
-            run(sys.stdout.buffer, sys.stderr.buffer)
+            state.drain(tasks, summary, sys.stdout.buffer, sys.stderr.buffer)
         sys.stdout.buffer.flush()
     else:
         with (
@@ -220,7 +226,7 @@ def predict_file(
             open(out_tmp, "wb") as out,
             open(rej_tmp, "wb") as rejects,
         ):
-            run(out, rejects)
+            state.drain(tasks, summary, out, rejects)
         if summary.rejected == 0:
             Path(rejects_path).unlink(missing_ok=True)
             summary.rejects = None
