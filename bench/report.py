@@ -11,15 +11,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from classifier.atomic import atomic_path
+from classifier.markdown import markdown_table
 
 
 def print_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    """Print ``rows`` (cells already formatted, or anything ``str`` shows well) under
-    ``header`` as a markdown table."""
-    print("| " + " | ".join(header) + " |")
-    print("| " + " | ".join("---" for _ in header) + " |")
-    for row in rows:
-        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    """Print ``rows`` (cells already formatted, or as
+    :func:`classifier.markdown.markdown_cell` shows them)
+    under ``header`` as a markdown table."""
+    print(markdown_table(header, rows))
 
 
 def machine() -> dict:
