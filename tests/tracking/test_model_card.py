@@ -15,7 +15,7 @@ from sklearn.svm import LinearSVC
 from classifier.data.corpus import Corpus, Split
 from classifier.model.metrics import evaluate
 from classifier.model.tagger import TopicTagger
-from classifier.tracking.model_card import RunFacts, render, to_html
+from classifier.tracking.model_card import DataFacts, RunFacts, render, to_html
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 CFG = OmegaConf.create(
@@ -56,7 +56,7 @@ def card(synthetic):
         near_duplicates=3,
     )
     plots = ("plots/per_label_scores.png", "plots/confusion.png")
-    return render(CFG, corpus, cv, evaluation, tagger, facts, plots), tagger
+    return render(CFG, DataFacts.of(corpus), cv, evaluation, tagger, facts, plots), tagger
 
 
 def test_card_says_where_the_model_came_from(card):

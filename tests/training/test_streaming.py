@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
+from mlflow.tracking import MlflowClient
 from sklearn.linear_model import SGDClassifier
 from sklearn.multiclass import OneVsRestClassifier
 
@@ -164,6 +166,20 @@ def test_train_with_hashing_features_runs_out_of_core(
     assert run.data.tags["training"] == "out-of-core"
     assert run.data.metrics["train_rows"] == 400
     assert "test_micro_f1" in run.data.metrics
+    # The same record as an in-memory run: model card (Markdown and HTML) and plots.
+    client = MlflowClient(mlflow_uri)
+    logged = {a.path for a in client.list_artifacts(result.run_id)}
+    assert {"model_card.md", "model_card.html", "plots"} <= logged
+    plots = {a.path for a in client.list_artifacts(result.run_id, "plots")}
+    assert plots == {"plots/per_label_scores.png", "plots/confusion.png"}
+    card = mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
+    assert card.startswith("# Model card: SGDClassifier on train")
+    assert "400 training and 100 test articles, 4 labels, multi-label." in card
+    assert "Trained out of core: the data checks" in card
+    counted = re.findall(r"^\| (agriculture|energy|market|regulation) \| (\d+) \|", card, re.M)
+    assert len(counted) == 4 and all(int(n) > 0 for _, n in counted)
+    html = mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.html")
+    assert html.count('src="data:image/png;base64,') == 2
 
 
 def _compose(repo: Path, tmp_path: Path, *overrides: str):

@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from markdown_it import MarkdownIt
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.data.corpus import Corpus
+from classifier.markdown import markdown_table
 from classifier.model.metrics import Evaluation
 from classifier.model.tagger import TopicTagger
 from classifier.tracking.naming import is_housekeeping, model_name
@@ -57,18 +57,37 @@ class RunFacts:
     sweep_parent: str | None = None
     sweep_overrides: str | None = None
     near_duplicates: int = 0
+    # False when the data checks (duplicates, empty texts, rare labels) did not run, as in
+    # out-of-core training, which never holds the corpus.
+    data_checked: bool = True
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (pandas.to_markdown would need the extra ``tabulate`` package)."""
+@dataclass(frozen=True)
+class DataFacts:
+    """What the card says about the data: its name and source, the split sizes, the labels
+    and how many training articles carry each. Built from a :class:`Corpus` in memory
+    (:meth:`of`) or counted while streaming files that never are."""
 
-    def cell(value: Any) -> str:
-        text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|")
+    name: str
+    source: str
+    n_train: int
+    n_test: int
+    label_names: Sequence[str]
+    multilabel: bool
+    train_counts: Mapping[str, int]
 
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+    @classmethod
+    def of(cls, corpus: Corpus) -> DataFacts:
+        """The facts of a corpus held in memory."""
+        return cls(
+            name=corpus.name,
+            source=corpus.source,
+            n_train=len(corpus.train),
+            n_test=len(corpus.test),
+            label_names=list(corpus.label_names),
+            multilabel=corpus.multilabel,
+            train_counts=Counter(label for item in corpus.train.labels for label in item),
+        )
 
 
 def defining_config(cfg: DictConfig) -> str:
@@ -80,13 +99,13 @@ def defining_config(cfg: DictConfig) -> str:
     return OmegaConf.to_yaml(OmegaConf.create(kept))
 
 
-def _provenance(facts: RunFacts, corpus: Corpus) -> list[str]:
+def _provenance(facts: RunFacts, data: DataFacts) -> list[str]:
     commit = f"`{facts.git_commit}`" if facts.git_commit else "unknown (not a git checkout)"
     lines = [
         f"- MLflow run: `{facts.run_name}` (`{facts.run_id}`)",
         f"- trained: {facts.started:%Y-%m-%d %H:%M} UTC",
         f"- code: git commit {commit}",
-        f"- data: `{corpus.name}` (digest `{facts.data_digest}`), source `{corpus.source}`",
+        f"- data: `{data.name}` (digest `{facts.data_digest}`), source `{data.source}`",
     ]
     if facts.sweep_id:
         lines.append(
@@ -96,20 +115,20 @@ def _provenance(facts: RunFacts, corpus: Corpus) -> list[str]:
     return lines
 
 
-def _use_and_limits(corpus: Corpus, tagger: TopicTagger, facts: RunFacts) -> list[str]:
-    n = len(corpus.label_names)
+def _use_and_limits(data: DataFacts, tagger: TopicTagger, facts: RunFacts) -> list[str]:
+    n = len(data.label_names)
     if tagger.multilabel_:
         output = "any number of the labels per article" + (
             " (at least its best one)" if tagger.at_least_one else ""
         )
     else:
         output = "exactly one label per article"
-    counts = Counter(label for item in corpus.train.labels for label in item)
-    rare = sorted(name for name in corpus.label_names if counts[name] < _FEW_EXAMPLES)
+    counts = data.train_counts
+    rare = sorted(name for name in data.label_names if counts.get(name, 0) < _FEW_EXAMPLES)
     lines = [
         "## Intended use",
         "",
-        f"Tag news articles like those of `{corpus.name}` with {output}, among the {n} topics "
+        f"Tag news articles like those of `{data.name}` with {output}, among the {n} topics "
         "below: batch tagging with `predict.py`, or serving the logged MLflow model. The input "
         "is the article's text fields joined as in training; the output is the labels and "
         "one score per label.",
@@ -119,13 +138,18 @@ def _use_and_limits(corpus: Corpus, tagger: TopicTagger, facts: RunFacts) -> lis
         f"- It knows only these {n} topics; an article on another subject still gets "
         "the closest ones. It has seen only the language and style of its training articles; "
         "`predict.py` reports each article's out-of-vocabulary rate to flag drift.",
-        "- Bag of words (TF-IDF n-grams): word order beyond n-grams, negation and context "
-        "are not understood.",
+        "- Bag of n-grams: word order beyond n-grams, negation and context are not understood.",
     ]
     if rare:
         lines.append(
             f"- {len(rare)} label(s) have fewer than {_FEW_EXAMPLES} training articles, so their "
-            f"scores are unreliable: {', '.join(rare[:30])}{' ...' if len(rare) > 30 else ''}."
+            f"scores are unreliable: {', '.join(rare[:30])}"
+            + (f" and {len(rare) - 30} more." if len(rare) > 30 else ".")
+        )
+    if not facts.data_checked:
+        lines.append(
+            "- Trained out of core: the data checks (empty texts, duplicates, train/test "
+            "overlap) did not run, so test scores may be optimistic."
         )
     if facts.near_duplicates:
         lines.append(
@@ -155,12 +179,11 @@ def _scores(cv_metrics: Mapping[str, float], evaluation: Evaluation, folds: int)
         "Models are chosen by the cross-validation scores on the training split; the test "
         "split is evaluated once.",
         "",
-        _table(header, rows),
+        markdown_table(header, rows),
     ]
 
 
-def _per_label(corpus: Corpus, evaluation: Evaluation, tagger: TopicTagger) -> list[str]:
-    counts = Counter(label for item in corpus.train.labels for label in item)
+def _per_label(data: DataFacts, evaluation: Evaluation, tagger: TopicTagger) -> list[str]:
     thresholds = dict(zip(tagger.labels_, tagger.thresholds_, strict=True))
     if not tagger.multilabel_:
         how = "Single-label data: the label with the highest score is predicted (no thresholds)."
@@ -175,7 +198,7 @@ def _per_label(corpus: Corpus, evaluation: Evaluation, tagger: TopicTagger) -> l
     rows = [
         (
             r["label"],
-            counts.get(str(r["label"]), 0),
+            data.train_counts.get(str(r["label"]), 0),
             f"{thresholds[r['label']]:+.3f}" if tagger.multilabel_ else "-",
             r["support"],
             r["precision"],
@@ -190,13 +213,13 @@ def _per_label(corpus: Corpus, evaluation: Evaluation, tagger: TopicTagger) -> l
         "",
         how,
         "",
-        _table([*header, "recall", "f1"], rows),
+        markdown_table([*header, "recall", "f1"], rows),
     ]
 
 
 def render(
     cfg: DictConfig,
-    corpus: Corpus,
+    data: DataFacts,
     cv_metrics: Mapping[str, float],
     evaluation: Evaluation,
     tagger: TopicTagger,
@@ -205,21 +228,21 @@ def render(
 ) -> str:
     """The card's Markdown text; ``cv_metrics`` without their ``cv_`` prefix, ``plots`` the
     artifact paths of the run's figures."""
-    kind = "multi-label" if corpus.multilabel else "single-label"
+    kind = "multi-label" if data.multilabel else "single-label"
     folds = cfg.cv.folds if cfg.cv.folds and cfg.cv.folds > 1 else 0
     lines = [
-        f"# Model card: {model_name(cfg)} on {corpus.name}",
+        f"# Model card: {model_name(cfg)} on {data.name}",
         "",
-        f"{len(corpus.train)} training and {len(corpus.test)} test articles, "
-        f"{len(corpus.label_names)} labels, {kind}.",
+        f"{data.n_train} training and {data.n_test} test articles, "
+        f"{len(data.label_names)} labels, {kind}.",
         "",
-        *_provenance(facts, corpus),
+        *_provenance(facts, data),
         "",
-        *_use_and_limits(corpus, tagger, facts),
+        *_use_and_limits(data, tagger, facts),
         "",
         *_scores(cv_metrics, evaluation, folds),
         "",
-        *_per_label(corpus, evaluation, tagger),
+        *_per_label(data, evaluation, tagger),
         "",
         "## Config",
         "",

@@ -258,7 +258,7 @@ def log_model(
 
 def log_model_card(
     cfg: DictConfig,
-    corpus: Corpus,
+    data: model_card.DataFacts,
     cv_metrics: Mapping[str, float],
     evaluation: Evaluation,
     tagger: TopicTagger,
@@ -277,9 +277,10 @@ def log_model_card(
         sweep_parent=tags.get("mlflow.parentRunId"),
         sweep_overrides=tags.get(naming.JOB_OVERRIDES_TAG),
         near_duplicates=int(active.data.params.get("data.near_duplicates", 0)),
+        data_checked="data.near_duplicates" in active.data.params,
     )
     cv = {k.removeprefix("cv_"): v for k, v in cv_metrics.items()}
-    text = model_card.render(cfg, corpus, cv, evaluation, tagger, facts, PLOTS)
+    text = model_card.render(cfg, data, cv, evaluation, tagger, facts, PLOTS)
     mlflow.log_text(text, "model_card.md")
     with tempfile.TemporaryDirectory() as tmp:
         uri = f"runs:/{facts.run_id}/plots"

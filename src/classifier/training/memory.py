@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from omegaconf import DictConfig
 
 from classifier.model.metrics import evaluate
-from classifier.tracking import runs as tracking
+from classifier.tracking.model_card import DataFacts
 from classifier.training.checks import check_corpus
 from classifier.training.crossval import cross_validate
 from classifier.training.record import RunRecord, TrainResult, record_run
@@ -53,8 +53,13 @@ class MemoryTrainer(Trainer):
                 evaluation.metrics["macro_f1"],
                 train_seconds,
             )
-            tracking.log_model_card(cfg, corpus, record.cv_metrics, evaluation, tagger)
-            return record.save(tagger, evaluation, corpus.test.texts[:2], fields=corpus.fields)
+            return record.save(
+                tagger,
+                evaluation,
+                DataFacts.of(corpus),
+                corpus.test.texts[:2],
+                fields=corpus.fields,
+            )
 
     @staticmethod
     def _cross_validate(cfg: DictConfig, tagger, split, record: RunRecord) -> None:

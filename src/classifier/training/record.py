@@ -2,8 +2,9 @@
 
 :func:`record_run` opens the run (tracking store, tags, resolved config); the trainer then
 logs what it has through the :class:`RunRecord` it gets (data checks, CV scores, test
-scores, the model card) and ends with :meth:`RunRecord.save`, which writes the model file,
-logs the model, registers it if asked, and returns the :class:`TrainResult`.
+scores and plots) and ends with :meth:`RunRecord.save`, which logs the model card, writes
+the model file, logs the model, registers it if asked, and returns the :class:`TrainResult`.
+Every trainer thus logs the same card, plots and model.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from classifier.model.persistence import library_versions, save_model
 from classifier.model.tagger import TopicTagger
 from classifier.tracking import naming
 from classifier.tracking import runs as tracking
+from classifier.tracking.model_card import DataFacts
 from classifier.training.checks import DataReport
 
 log = logging.getLogger(__name__)
@@ -116,13 +118,15 @@ class RunRecord:
         self,
         tagger: TopicTagger,
         evaluation: Evaluation,
+        data: DataFacts,
         examples: list[str],
         metadata: Mapping[str, Any] | None = None,
         fields: TextFields = DEFAULT_FIELDS,
     ) -> TrainResult:
-        """Write the model file (with ``metadata`` and the text ``fields`` it was trained
-        on), log the model and register it if the config asks; ``examples`` are the logged
-        model's input example."""
+        """Log the model card (``data`` is what it says of the data), write the model file
+        (with ``metadata`` and the text ``fields`` it was trained on), log the model and
+        register it if the config asks; ``examples`` are the logged model's input example."""
+        tracking.log_model_card(self.cfg, data, self.cv_metrics, evaluation, tagger)
         model_path = save_model(
             tagger,
             self.cfg.output.model_path,

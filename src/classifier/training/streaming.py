@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from classifier.model.features import is_stateless
 from classifier.model.metrics import Evaluation, score_indicators
 from classifier.model.persistence import file_sha256
 from classifier.model.tagger import TopicTagger
+from classifier.tracking.model_card import DataFacts
 from classifier.training.record import TrainResult, record_run
 from classifier.training.trainer import Trainer, build_tagger
 
@@ -64,11 +66,13 @@ def fit_streaming(
     multilabel: bool,
     epochs: int = 1,
     seed: int = 0,
+    label_counts: Counter[str] | None = None,
 ) -> tuple[TopicTagger, dict[str, int]]:
     """Fit a clone of ``tagger`` (stateless features) on ``chunks_per_epoch()`` chunks.
 
     Rows are shuffled within each chunk; single-label rows whose label is unknown, or that
-    have no label or several, are skipped and counted. Returns the tagger and the counts.
+    have no label or several, are skipped and counted. Returns the tagger and the counts;
+    ``label_counts``, if given, gets how many rows trained on carry each label (one epoch).
     """
     if len(labels) < 2:
         raise DataError(f"training data has {len(labels)} distinct label(s) {labels}")
@@ -76,7 +80,7 @@ def fit_streaming(
     known = set(labels)
     rng = np.random.default_rng(seed)
     counts = {"rows": 0, "skipped": 0, "dropped": 0, "chunks": 0}
-    for _ in range(epochs):
+    for epoch in range(epochs):
         for chunk in chunks_per_epoch():
             counts["dropped"] += chunk.dropped
             texts, item_labels = chunk.texts, chunk.labels
@@ -89,6 +93,8 @@ def fit_streaming(
                 item_labels = [item_labels[i] for i in keep]
             if not texts:
                 continue
+            if label_counts is not None and epoch == 0:
+                label_counts.update(label for item in item_labels for label in item)
             order = rng.permutation(len(texts))
             tagger.partial_fit(
                 [texts[i] for i in order],
@@ -186,6 +192,7 @@ class StreamingTrainer(Trainer):
         run_tags = {"training": "out-of-core", **(tags or {})}
         with record_run(cfg, name, digest, run_tags) as record:
             started = time.perf_counter()
+            label_counts: Counter[str] = Counter()
             tagger, counts = fit_streaming(
                 build_tagger(cfg),
                 lambda: chunks(data.train_path),
@@ -193,6 +200,7 @@ class StreamingTrainer(Trainer):
                 multilabel,
                 self.epochs,
                 cfg.seed,
+                label_counts,
             )
             train_seconds = time.perf_counter() - started
             started = time.perf_counter()
@@ -216,7 +224,18 @@ class StreamingTrainer(Trainer):
             )
             examples = next(chunks(data.test_path)).texts[:2] if cfg.mlflow.log_model else []
             fields = TextFields(tuple(data.text_fields), JOIN, data.get("id_field") or "id")
-            return record.save(tagger, evaluation, examples, {"training": "out-of-core"}, fields)
+            facts = DataFacts(
+                name=name,
+                source=str(data.train_path),
+                n_train=counts["rows"] // self.epochs,
+                n_test=len(evaluation.y_true),
+                label_names=labels,
+                multilabel=multilabel,
+                train_counts=label_counts,
+            )
+            return record.save(
+                tagger, evaluation, facts, examples, {"training": "out-of-core"}, fields
+            )
 
     def _labels(self, chunks: Iterator[Chunk]) -> tuple[list[str], bool]:
         """The declared labels and kind, or what a first pass over the training file finds."""
