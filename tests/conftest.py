@@ -15,6 +15,32 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ["CLASSIFIER_SIGNING_KEY"] = "key-of-the-test-suite-" + "0" * 32
 
 
+# What the project's own runs write (conf/paths): the tests write theirs elsewhere.
+PROJECT_OUTPUTS = ("models", "mlflow.db", "mlruns", "outputs", "multirun")
+
+
+def _outputs_state() -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file of the project's models folder and MLflow store."""
+    found = {}
+    for name in PROJECT_OUTPUTS:
+        top = REPO / name
+        for path in [top, *top.rglob("*")] if top.is_dir() else [top]:
+            if path.is_file():
+                stat = path.stat()
+                found[str(path.relative_to(REPO))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_outputs_untouched():
+    """Fails the session if a test wrote the project's own models/ or mlflow.db: a script
+    run by a test must get :func:`tests.helpers.tmp_paths`."""
+    before = _outputs_state()
+    yield
+    after = _outputs_state()
+    assert after == before, f"the tests changed the project's own {PROJECT_OUTPUTS}"
+
+
 @pytest.fixture(scope="session")
 def synthetic() -> tuple[list[str], list[list[str]]]:
     """200 synthetic multi-label articles."""

@@ -31,12 +31,28 @@ def make_articles(n: int, seed: int = 0) -> tuple[list[str], list[list[str]]]:
     return texts, labels
 
 
+def tmp_paths(workdir: Path) -> list[str]:
+    """Overrides that keep a script's models, its default MLflow store and Hydra's run
+    folders in ``workdir``.
+
+    The defaults are the project's own ``models/``, ``mlflow.db``... (``conf/paths``), which
+    the tests must never write: every test that runs a script passes these first."""
+    workdir = Path(workdir)
+    return [
+        f"paths.model_dir={workdir / 'models'}",
+        f"paths.tracking_uri=sqlite:///{workdir / 'mlflow.db'}",
+        f"paths.output_dir={workdir / 'outputs'}",
+        f"paths.sweep_dir={workdir / 'multirun'}",
+    ]
+
+
 def train_demo(repo: Path, cwd: Path, tracking_uri: str, experiment: str, run_name: str) -> None:
     """``train.py`` on the demo corpus (no cross-validation) as a subprocess; must succeed."""
     result = subprocess.run(
         [
             sys.executable,
             str(repo / "train.py"),
+            *tmp_paths(cwd),
             f"data.path={repo / 'data' / 'demo'}",
             f"mlflow.tracking_uri={tracking_uri}",
             f"mlflow.experiment={experiment}",

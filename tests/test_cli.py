@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 from classifier.cli import unknown_choice
+from tests.helpers import tmp_paths
 
 
 def test_unknown_group_option_names_the_valid_choices(repo):
@@ -14,7 +15,7 @@ def test_unknown_group_option_names_the_valid_choices(repo):
 
 def test_train_py_exits_2_with_one_line(repo, tmp_path):
     result = subprocess.run(
-        [sys.executable, str(repo / "train.py"), "features=bag_of_words"],
+        [sys.executable, str(repo / "train.py"), *tmp_paths(tmp_path), "features=bag_of_words"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -30,6 +31,7 @@ def test_impossible_ngram_range_exits_2_without_traceback(repo, tmp_path, mlflow
         [
             sys.executable,
             str(repo / "train.py"),
+            *tmp_paths(tmp_path),
             "features.word.ngram_range=[3,1]",
             f"data.path={repo / 'data' / 'demo'}",
             f"mlflow.tracking_uri={mlflow_uri}",
@@ -52,6 +54,7 @@ def test_missing_label_field_exits_2(repo, tmp_path, mlflow_uri):
         [
             sys.executable,
             str(repo / "train.py"),
+            *tmp_paths(tmp_path),
             "data=files",
             f"data.train_path={data}",
             "data.text_fields=[text]",

@@ -1,6 +1,7 @@
-"""The size limits of the project's rules hold in the model, training and shared code:
-modules of at most about 350 lines, functions of at most about 60 lines and at most 8
-parameters, unless a ``# sizes: <why>`` comment above the function says why.
+"""The size limits of the project's rules hold in the whole package: modules of at most
+about 350 lines, functions of at most about 60 lines and at most 8 parameters, unless a
+``# sizes: <why>`` comment above the function says why; the functions so explained are
+listed here too (:data:`ALLOWED`), so a new exception is a visible change.
 
 ``python tools/code_sizes.py`` lists the largest modules and functions of the package.
 """
@@ -17,12 +18,18 @@ sizes = importlib.util.module_from_spec(_spec)
 sys.modules["code_sizes"] = sizes  # dataclasses look their module up there
 _spec.loader.exec_module(sizes)
 
-CHECKED = ("classifier.model", "classifier.training", "classifier.errors", "classifier.atomic",
-           "classifier.cli", "classifier.paths")  # fmt: skip
+# The justified exceptions, each with its ``# sizes:`` comment in the code.
+ALLOWED = {
+    # A scikit-learn estimator: its hyper-parameters must be constructor arguments.
+    "classifier.model.tagger:TopicTagger.__init__",
+    # Data loaders: one parameter per key of their conf/data YAML, passed by Hydra.
+    "classifier.data.loaders:load_files",
+    "classifier.data.loaders:load_hub",
+}
 
 
 def _checked(module: str) -> bool:
-    return any(module == name or module.startswith(f"{name}.") for name in CHECKED)
+    return module == "classifier" or module.startswith("classifier.")
 
 
 def test_modules_are_at_most_350_lines() -> None:
@@ -39,6 +46,11 @@ def test_functions_are_short_with_few_parameters(limit: str) -> None:
         if _checked(f.module) and getattr(f, limit) > most and not f.explained
     ]
     assert not over
+
+
+def test_the_explained_exceptions_are_the_allowed_ones() -> None:
+    explained = {f"{f.module}:{f.name}" for f in sizes.all_functions() if f.explained}
+    assert explained == ALLOWED
 
 
 def test_the_listing_finds_functions_and_their_explanations() -> None:

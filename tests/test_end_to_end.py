@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from tests.helpers import tmp_paths
+
 EXPERIMENT = "end-to-end"
 
 
 def run(repo, cwd, script, *overrides, check=True):
     result = subprocess.run(
-        [sys.executable, str(repo / script), *overrides],
+        [sys.executable, str(repo / script), *tmp_paths(cwd), *overrides],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@
 The project's limits: modules of at most about 350 lines, functions of at most about 60
 lines, at most 8 parameters. A function may go beyond when a ``# sizes: <why>`` comment
 sits in the two lines above its ``def`` (or its decorators). ``tests/test_code_sizes.py``
-applies the limits to the model, training and shared code.
+applies the limits to the whole package.
 """
 
 from __future__ import annotations

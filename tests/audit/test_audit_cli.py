@@ -5,12 +5,15 @@ import sys
 import mlflow
 import pytest
 
+from tests.helpers import tmp_paths
+
 
 def _audit(repo, tmp_path, mlflow_uri, *extra):
     return subprocess.run(
         [
             sys.executable,
             str(repo / "audit.py"),
+            *tmp_paths(tmp_path),
             f"data.path={repo / 'data' / 'demo'}",
             f"mlflow.tracking_uri={mlflow_uri}",
             "mlflow.experiment=audit-tests",

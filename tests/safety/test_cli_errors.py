@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from classifier.cli import run_cli
+from tests.helpers import tmp_paths
 
 
 def test_an_os_error_is_one_line_naming_the_file(capsys):
@@ -27,6 +28,7 @@ def test_min_df_above_max_df_from_train_py_is_one_line(repo, tmp_path):
         [
             sys.executable,
             str(repo / "train.py"),
+            *tmp_paths(tmp_path),
             f"data.path={repo / 'data' / 'demo'}",
             f"mlflow.tracking_uri=sqlite:///{tmp_path / 'm.db'}",
             "cv.folds=1",

@@ -18,6 +18,7 @@ from classifier.data import inputs
 from classifier.errors import DataError, OutputError
 from classifier.prediction.local import predict_file
 from classifier.prediction.options import PredictOptions
+from tests.helpers import tmp_paths
 
 ROWS = [
     {"id": f"n{i}", "title": "Pipeline", "body": "oil gas pipeline refinery grid"}
@@ -210,7 +211,7 @@ def test_ctrl_c_during_start_up_prints_interrupted_and_exits_130(repo, tmp_path,
 
     overrides = ["input=missing.jsonl"] if script == "predict.py" else ["cv.folds=1"]
     process = subprocess.Popen(
-        [sys.executable, str(repo / script), *overrides],
+        [sys.executable, str(repo / script), *tmp_paths(tmp_path), *overrides],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

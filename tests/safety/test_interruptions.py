@@ -15,7 +15,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.model.persistence import save_model
 from classifier.model.tagger import TopicTagger
-from tests.helpers import make_articles
+from tests.helpers import make_articles, tmp_paths
 
 
 def wait_for(condition, timeout=120.0, every=0.1):
@@ -41,6 +41,7 @@ def test_sigterm_during_training_ends_the_run_killed_and_writes_no_model(
         [
             sys.executable,
             str(repo / "train.py"),
+            *tmp_paths(tmp_path),
             "data=files",
             f"data.train_path={data}",
             "data.text_fields=[text]",

@@ -20,6 +20,7 @@ from mlflow.tracking import MlflowClient
 
 from classifier.tracking.naming import HOUSEKEEPING
 from classifier.tracking.runs import EXPERIMENT_KIND_TAG, TRAINING_KIND
+from tests.helpers import tmp_paths
 
 EXPERIMENT = "ui"
 FAST = ("cv.folds=2", "tagger.threshold_cv=2")
@@ -27,9 +28,9 @@ FAST = ("cv.folds=2", "tagger.threshold_cv=2")
 
 def train(repo, cwd, uri, *overrides, multirun=False):
     result = subprocess.run(
-        [sys.executable, str(repo / "train.py"), *(["-m"] if multirun else []), *FAST,
-         f"data.path={repo / 'data' / 'demo'}", f"mlflow.tracking_uri={uri}",
-         f"mlflow.experiment={EXPERIMENT}", *overrides],
+        [sys.executable, str(repo / "train.py"), *(["-m"] if multirun else []),
+         *tmp_paths(cwd), *FAST, f"data.path={repo / 'data' / 'demo'}",
+         f"mlflow.tracking_uri={uri}", f"mlflow.experiment={EXPERIMENT}", *overrides],
         cwd=cwd, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 from mlflow.tracking import MlflowClient
 
+from tests.helpers import tmp_paths
+
 # Small and fast: the demo corpus, 2 folds, no logged model.
 FAST = ("cv.folds=2", "mlflow.log_model=false", "tagger.tune_thresholds=false")
 
@@ -22,6 +24,7 @@ def sweep(repo: Path, cwd: Path, uri: str, experiment: str, *overrides: str):
             sys.executable,
             str(repo / "train.py"),
             "-m",
+            *tmp_paths(cwd),
             *FAST,
             *overrides,
             f"mlflow.tracking_uri={uri}",

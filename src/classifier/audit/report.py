@@ -86,15 +86,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(tmp, index=False)
 
 
-def render(result: AuditResult, top: int) -> str:
-    """The Markdown report: facts, then the first ``top`` rows of each finding."""
+def _label_errors(result: AuditResult, top: int) -> list[str]:
     confident = sum(x.confident for x in result.issues)
-    conflicting = [g for g in result.duplicates if g.conflicting]
-    lines = [
-        f"# Label audit: {result.data_name}",
-        "",
-        markdown_table(["", "value"], [(k, v) for k, v in result.facts.items()]),
-        "",
+    return [
         "## Likely label errors",
         "",
         f"{len(result.issues)} of {result.n_articles} training articles have a label that "
@@ -118,7 +112,12 @@ def render(result: AuditResult, top: int) -> str:
                 for r, x in enumerate(result.issues[:top], start=1)
             ],
         ),
-        "",
+    ]
+
+
+def _duplicates(result: AuditResult, top: int) -> list[str]:
+    conflicting = [g for g in result.duplicates if g.conflicting]
+    return [
         "## Duplicates",
         "",
         f"{len(result.duplicates)} groups of exact or near duplicates, {len(conflicting)} of "
@@ -137,7 +136,11 @@ def render(result: AuditResult, top: int) -> str:
                 for g, d in enumerate(result.duplicates[:top], start=1)
             ],
         ),
-        "",
+    ]
+
+
+def _confusions(result: AuditResult, top: int) -> list[str]:
+    return [
         "## Most confused label pairs",
         "",
         "Out of fold, articles that carry *given* were tagged *predicted instead* (and not "
@@ -147,6 +150,21 @@ def render(result: AuditResult, top: int) -> str:
             ["given", "predicted instead", "articles", "share"],
             [(p.given, p.predicted, p.count, p.share) for p in result.confusions[:top]],
         ),
+    ]
+
+
+def render(result: AuditResult, top: int) -> str:
+    """The Markdown report: facts, then the first ``top`` rows of each finding."""
+    lines = [
+        f"# Label audit: {result.data_name}",
+        "",
+        markdown_table(["", "value"], [(k, v) for k, v in result.facts.items()]),
+        "",
+        *_label_errors(result, top),
+        "",
+        *_duplicates(result, top),
+        "",
+        *_confusions(result, top),
         "",
     ]
     return "\n".join(lines)

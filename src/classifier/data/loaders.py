@@ -135,6 +135,8 @@ def read_file(path: str | Path) -> datasets.Dataset:
         raise DataError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
 
 
+# sizes: one parameter per key of conf/data/files.yaml, which Hydra passes as keywords
+# (data.text_fields=... on the command line); a flat list keeps the YAML and the CLI flat.
 def load_files(
     train_path: str,
     test_path: str | None = None,
@@ -190,6 +192,8 @@ def load_demo(path: str | Path = DEMO_DIR) -> Corpus:
     )
 
 
+# sizes: one parameter per key of conf/data/hub.yaml, which Hydra passes as keywords
+# (data.text_fields=... on the command line); a flat list keeps the YAML and the CLI flat.
 def load_hub(
     path: str,
     config_name: str | None = None,

@@ -25,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from classifier.atomic import atomic_path
 from classifier.cli import run_cli
 from classifier.errors import ConfigError
+from classifier.paths import project_root
 from classifier.tracking import runs as tracking
 from classifier.tracking.naming import describe_overrides, is_housekeeping
 from classifier.tracking.tags import KIND_TAG, PARENT_TAG, SWEEP_TAG
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-log", action="store_true", help="do not log the plot to MLflow")
     parser.add_argument(
         "--tracking-uri",
-        default=os.environ.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
+        default=os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{project_root() / 'mlflow.db'}"),
     )
     args = parser.parse_args(argv)
 

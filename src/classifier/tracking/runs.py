@@ -16,6 +16,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import mlflow
 import pandas as pd
@@ -59,6 +60,16 @@ def pip_requirements() -> list[str]:
     return [f"{name}=={importlib.metadata.version(name)}" for name in _MODEL_REQUIREMENTS]
 
 
+def artifact_location(tracking_uri: str, experiment: str) -> str | None:
+    """Where a new experiment of a local SQLite store keeps its artifacts: ``mlruns/`` next
+    to the store's file, not MLflow's default ``./mlruns`` under the current folder. None
+    (the store's or server's own choice) for any other store."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    folder = Path(tracking_uri.removeprefix("sqlite:///")).resolve().parent
+    return f"{(folder / 'mlruns').as_uri()}/{quote(experiment, safe='')}"
+
+
 def setup(tracking_uri: str, experiment: str) -> str:
     """Point MLflow at ``tracking_uri`` and select ``experiment``; return its id.
 
@@ -70,7 +81,11 @@ def setup(tracking_uri: str, experiment: str) -> str:
         client = MlflowClient(tracking_uri)
         if client.get_experiment_by_name(experiment) is None:
             try:
-                client.create_experiment(experiment, tags={EXPERIMENT_KIND_TAG: TRAINING_KIND})
+                client.create_experiment(
+                    experiment,
+                    artifact_location=artifact_location(tracking_uri, experiment),
+                    tags={EXPERIMENT_KIND_TAG: TRAINING_KIND},
+                )
             except MlflowException as err:  # a parallel sweep job created it first
                 if err.error_code != "RESOURCE_ALREADY_EXISTS":
                     raise
