@@ -19,21 +19,19 @@ Prints tables and writes bench/results/audit.json (ids and figures only, no text
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from report import machine, print_table, write_result
 from reuters import add_corpus_args, config_and_corpus
 
 from classifier.audit.duplicates import find_duplicates
 from classifier.audit.label_errors import article_scores, decision_margins
-from classifier.audit.run import indicator
 from classifier.audit.selection import select_random, select_uncertain
 from classifier.data.corpus import Split
+from classifier.data.labels import label_indicator
 from classifier.model.metrics import score_indicators
 from classifier.training.crossval import OutOfFold, out_of_fold
 from classifier.training.trainer import build_tagger
@@ -155,7 +153,7 @@ def planted_errors(cfg, corpus, share: float, seed: int, folds: int) -> dict:
     """Part 1: flip labels, rank by the audit, the baseline and cleanlab; score each."""
     labels = corpus.label_names
     flipped_split, flipped = flip_labels(corpus.train, labels, share, seed)
-    given = indicator(flipped_split.labels, labels)
+    given = label_indicator(flipped_split.labels, labels)
 
     started = time.perf_counter()
     oof = out_of_fold(build_tagger(cfg), flipped_split, folds, cfg.seed, stratify=True)
@@ -202,8 +200,8 @@ def duplicates(corpus, threshold: float) -> dict:
 
 def test_scores(tagger, test: Split, labels: list[str]) -> dict[str, float]:
     """Micro- and macro-F1 on ``test`` over all ``labels`` (unknown to the model: F1 0)."""
-    y_true = indicator(test.labels, labels)
-    y_pred = indicator(tagger.predict(test.texts), labels)
+    y_true = label_indicator(test.labels, labels)
+    y_pred = label_indicator(tagger.predict(test.texts), labels)
     metrics = score_indicators(y_true, y_pred, labels, True).metrics
     return {"micro_f1": metrics["micro_f1"], "macro_f1": metrics["macro_f1"]}
 
@@ -258,6 +256,32 @@ def labelling_loop(cfg, corpus, start_share: float, batch: int, rounds: int, see
     }
 
 
+def _ranking_cells(r: dict) -> list:
+    """One ranking of the planted-errors table."""
+    confident = f"{r['confident']} ({r['confident_precision']:.3f})" if "confident" in r else ""
+    return [
+        r["method"],
+        *(f"{r[k]:.3f}" for k in ("precision_at_n", "recall_at_n", "recall_removed")),
+        *(f"{r[k]:.3f}" for k in ("recall_removed_last", "recall_added")),
+        r.get("flagged", ""),
+        confident,
+    ]
+
+
+def _round_cells(u: dict, r: dict) -> list:
+    """One round of the labelling loop: ``u`` the uncertain arm, ``r`` the random one."""
+    gain = u["macro_f1"] - r["macro_f1"]
+    return [
+        u["round"],
+        u["labelled"],
+        f"{u['macro_f1']:.4f}",
+        f"{r['macro_f1']:.4f}",
+        f"{gain:+.4f}",
+        f"{u['micro_f1']:.4f}",
+        f"{r['micro_f1']:.4f}",
+    ]
+
+
 def print_tables(result: dict) -> None:
     part = result["planted_errors"]
     print(
@@ -265,18 +289,9 @@ def print_tables(result: dict) -> None:
         f"({part['flipped_removed']} lost one of several labels, {part['flipped_removed_last']} "
         f"their only label, {part['flipped_added']} got a wrong one), N = {part['flipped']}\n"
     )
-    print(
-        "| method | precision at N | recall at N | recall: removed | removed last | added "
-        "| flagged | confident (precision) |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in part["rows"]:
-        confident = f"{r['confident']} ({r['confident_precision']:.3f})" if "confident" in r else ""
-        print(
-            f"| {r['method']} | {r['precision_at_n']:.3f} | {r['recall_at_n']:.3f} | "
-            f"{r['recall_removed']:.3f} | {r['recall_removed_last']:.3f} | "
-            f"{r['recall_added']:.3f} | {r.get('flagged', '')} | {confident} |"
-        )
+    header = ["method", "precision at N", "recall at N", "recall: removed", "removed last"]
+    header += ["added", "flagged", "confident (precision)"]
+    print_table(header, (_ranking_cells(r) for r in part["rows"]))
     dup = result["duplicates"]
     print(
         f"\nduplicates (cosine >= {dup['threshold']}): {dup['groups']} groups, "
@@ -287,16 +302,10 @@ def print_tables(result: dict) -> None:
     if not loop:
         return
     print(f"\nlabelling loop: start {loop['start']} stories, +{loop['batch']} per round\n")
-    print(
-        "| round | labelled | macro-F1 uncertain | macro-F1 random | gain "
-        "| micro-F1 uncertain | micro-F1 random |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for u, r in zip(loop["curves"]["uncertain"], loop["curves"]["random"], strict=True):
-        print(
-            f"| {u['round']} | {u['labelled']} | {u['macro_f1']:.4f} | {r['macro_f1']:.4f} | "
-            f"{u['macro_f1'] - r['macro_f1']:+.4f} | {u['micro_f1']:.4f} | {r['micro_f1']:.4f} |"
-        )
+    header = ["round", "labelled", "macro-F1 uncertain", "macro-F1 random", "gain"]
+    header += ["micro-F1 uncertain", "micro-F1 random"]
+    arms = zip(loop["curves"]["uncertain"], loop["curves"]["random"], strict=True)
+    print_table(header, (_round_cells(u, r) for u, r in arms))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": corpus.name,
         "subset": cfg.data.subset,
         "experiment": args.experiment,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "planted_errors": planted_errors(cfg, corpus, args.flip_share, args.seed, args.folds),
         "duplicates": duplicates(corpus, cfg.audit.near_duplicate_threshold),
     }
@@ -325,9 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             cfg, corpus, args.start_share, args.batch, args.rounds, args.seed
         )
     print_tables(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written {args.out}", file=sys.stderr)
+    write_result(args.out, result)
     return 0
 
 

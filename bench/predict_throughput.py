@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 
 from predict_stages import STAGES, stage_profile
+from report import write_result
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench/work"
@@ -361,9 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_after": os.getloadavg(),
         },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written {args.out}", file=sys.stderr)
+    write_result(args.out, result)
     return 0
 
 

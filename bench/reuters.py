@@ -10,8 +10,6 @@ data/raw/ first if it is not there (from --from, or from its public URL).
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import tempfile
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
+from report import machine, print_table, write_result
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -184,25 +183,30 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         row["docs_per_s"] = len(corpus.test) / row["predict_s"]
 
-    print("| system | micro-F1 | macro-F1 | train s | predict s | docs/s |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        print(
-            f"| {r['system']} | {r['micro_f1']:.4f} | {r['macro_f1']:.4f} | "
-            f"{r['train_s']:.1f} | {r['predict_s']:.2f} | {r['docs_per_s']:,.0f} |"
-        )
+    print_table(
+        ["system", "micro-F1", "macro-F1", "train s", "predict s", "docs/s"],
+        (
+            [
+                r["system"],
+                f"{r['micro_f1']:.4f}",
+                f"{r['macro_f1']:.4f}",
+                f"{r['train_s']:.1f}",
+                f"{r['predict_s']:.2f}",
+                f"{r['docs_per_s']:,.0f}",
+            ]
+            for r in rows
+        ),
+    )
     result = {
         "corpus": corpus.name,
         "subset": cfg.data.subset,
         "n_train": len(corpus.train),
         "n_test": len(corpus.test),
         "n_labels": len(corpus.label_names),
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": machine(),
         "rows": rows,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written {args.out}", file=sys.stderr)
+    write_result(args.out, result)
     return 0
 
 

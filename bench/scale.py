@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
 import re
 import resource
@@ -29,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from report import machine, write_result
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "data" / "demo" / "train.jsonl"
@@ -206,7 +206,7 @@ def main() -> None:
         return
     args.work.mkdir(parents=True, exist_ok=True)
     result: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": machine(),
         "chunk_size": args.chunk_size,
         "peak_rss_target_mb": RSS_TARGET_MB,
         "sizes_requested": args.sizes,
@@ -216,8 +216,7 @@ def main() -> None:
 
     def save() -> None:
         # Written after every step, so an interrupted run keeps what it measured.
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        write_result(args.out, result)
 
     if args.score_docs:
         result["scoring"] = bench_scoring(args.work, args.score_docs)
@@ -234,7 +233,6 @@ def main() -> None:
     print(table(result["training"], result["scoring"]))
     growth = result["training_time_growth_vs_linear"]
     print(f"\ntime per row, largest / smallest size: {growth:.2f} (1.00 = linear)")
-    print(f"written {args.out}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from classifier.atomic import atomic_path
 from classifier.audit.confusions import Confusion
 from classifier.audit.duplicates import DuplicateGroup
 from classifier.audit.label_errors import LabelIssue
-from classifier.tracking.model_card import _table as markdown_table
+from classifier.markdown import markdown_table
 
 ISSUES = "issues.csv"
 DUPLICATES = "duplicates.csv"

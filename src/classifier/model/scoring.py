@@ -10,7 +10,7 @@ other n-gram ranges: one regular expression ``findall`` per text and one diction
 per n-gram), builds the sparse matrix once, applies the fitted idf weights and norm with
 the same formulas as :class:`~sklearn.feature_extraction.text.TfidfTransformer`, and
 scores all labels with one stacked coefficient matrix. The features equal the
-scikit-learn pipeline's (tests/test_scoring.py checks this to 1e-9). Feature set-ups the
+scikit-learn pipeline's (tests/model/test_scoring.py checks this to 1e-9). Feature set-ups the
 fast path does not cover (character n-grams, custom analyzers) use the fitted pipeline
 unchanged.
 

@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from markdown_it import MarkdownIt
 from omegaconf import DictConfig, OmegaConf
 
 from classifier.data.corpus import Corpus
+from classifier.markdown import markdown_table
 from classifier.model.metrics import Evaluation
 from classifier.model.tagger import TopicTagger
 from classifier.tracking.naming import is_housekeeping, model_name
@@ -88,18 +88,6 @@ class DataFacts:
             multilabel=corpus.multilabel,
             train_counts=Counter(label for item in corpus.train.labels for label in item),
         )
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table (pandas.to_markdown would need the extra ``tabulate`` package)."""
-
-    def cell(value: Any) -> str:
-        text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def defining_config(cfg: DictConfig) -> str:
@@ -191,7 +179,7 @@ def _scores(cv_metrics: Mapping[str, float], evaluation: Evaluation, folds: int)
         "Models are chosen by the cross-validation scores on the training split; the test "
         "split is evaluated once.",
         "",
-        _table(header, rows),
+        markdown_table(header, rows),
     ]
 
 
@@ -225,7 +213,7 @@ def _per_label(data: DataFacts, evaluation: Evaluation, tagger: TopicTagger) -> 
         "",
         how,
         "",
-        _table([*header, "recall", "f1"], rows),
+        markdown_table([*header, "recall", "f1"], rows),
     ]
 
 
