@@ -121,6 +121,7 @@ def test_housekeeping_is_not_a_param_but_stays_in_config_yaml(store, mlflow_uri)
             if any(p == k or p.startswith(f"{k}.") for k in HOUSEKEEPING)
         ]
         assert leaked == []
+        assert not any(p.startswith("paths.") for p in mlrun.data.params)
     assert {"model.C", "features.word.min_df", "tagger.tune_thresholds", "seed"} <= set(
         run.data.params
     )
