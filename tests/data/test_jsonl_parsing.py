@@ -75,3 +75,31 @@ lines = st.one_of(
 @given(st.lists(lines, min_size=1, max_size=20))
 def test_rows_and_rejects_equal_the_json_modules(raw_lines):
     assert list(parse_jsonl_lines(1, raw_lines, FIELDS)) == json_only(raw_lines)
+
+
+ascii_text = st.text(st.characters(max_codepoint=127), max_size=12)
+plain_values = st.one_of(ascii_text, st.sampled_from(["", "  ", " \t x \n", "é", None, 3]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["id", "doc_id", "title", "body", "text"]), plain_values),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from(
+        [
+            FIELDS,
+            FIELDS.with_fallback(),
+            TextFields(("text",), join=" ", id_field="doc_id"),
+            TextFields(("title", "body"), id_field=None),
+        ]
+    ),
+)
+def test_plain_rows_equal_make_records(objects, fields):
+    """Rows of ASCII strings (the common case, made without make_record's checks) are
+    exactly make_record's, whatever fields are present, empty or blank."""
+    raw_lines = [json.dumps(o).encode() for o in objects]
+    expected = [make_record(line, o, fields) for line, o in enumerate(objects, start=1)]
+    assert list(parse_jsonl_lines(1, raw_lines, fields)) == expected

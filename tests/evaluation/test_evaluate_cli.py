@@ -228,3 +228,85 @@ def test_bad_rows_are_rejected_and_counted(trained, repo, mlflow_uri, tmp_path):
     assert f"{path}: 12 read, 10 scored, 2 rejected" in result.stdout
     assert "warning: line 11: malformed JSON" in result.stderr
     assert "warning: line 12: no label field 'topics'" in result.stderr
+
+
+def _text_rows(repo):
+    """The demo test split in the {"id", "text", "topics"} shape."""
+    return [{"id": r["id"], "text": f"{r['title']}\n\n{r['body']}", "topics": r["topics"]}
+            for r in _demo_rows(repo)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def text_model(trained, repo, mlflow_uri):
+    """A model trained with data.text_fields=[text] (the demo corpus in the text shape)."""
+    workdir, _, _ = trained
+    rows = [json.loads(x) for x in (repo / "data" / "demo" / "train.jsonl").open()]
+    train = _write(workdir / "text_train.jsonl", [
+        {"id": r["id"], "text": f"{r['title']}\n\n{r['body']}", "topics": r["topics"]}
+        for r in rows])  # fmt: skip
+    test = _write(workdir / "text_test.jsonl", _text_rows(repo))
+    run(repo, workdir, "train.py", "data=files", f"data.train_path={train}",
+        f"data.test_path={test}", "data.text_fields=[text]", "data.id_field=id",
+        f"mlflow.tracking_uri={mlflow_uri}", *FAST, "run_name=text",
+        "output.model_path=models/text.joblib")  # fmt: skip
+    return "models/text.joblib", test
+
+
+def _micro(result) -> str:
+    return next(x.split()[1] for x in result.stdout.splitlines() if x.split()[:1] == ["micro_f1"])
+
+
+def test_a_text_model_evaluates_a_text_file_with_no_option(trained, text_model, repo, mlflow_uri):
+    workdir, _, _ = trained
+    model, test = text_model
+    result = evaluate(repo, workdir, mlflow_uri, f"model_uri={model}", "data=files",
+                      f"data.test_path={test}", "per_label=false")  # fmt: skip
+    assert f"{test}: 47 read, 47 scored, 0 rejected; text from text" in result.stdout
+    # A title/body file has none of its fields: every row is rejected, one line, exit 2.
+    demo = repo / "data" / "demo" / "test.jsonl"
+    failed = evaluate(repo, workdir, mlflow_uri, f"model_uri={model}", "data=files",
+                      f"data.test_path={demo}", check=False)  # fmt: skip
+    assert failed.returncode == 2
+    last = failed.stderr.strip().splitlines()[-1]
+    assert (
+        last.startswith(f"error: {demo}: all 47 rows were rejected")
+        and "no text field (text)" in last
+    )
+
+
+def test_the_demo_model_evaluates_title_body_and_text_files_alike(
+    trained, repo, mlflow_uri, tmp_path
+):
+    workdir, _, runs = trained
+    text_file = _write(tmp_path / "text.jsonl", _text_rows(repo))
+    demo = repo / "data" / "demo" / "test.jsonl"
+    scores = {}
+    for path in (demo, text_file):
+        result = evaluate(repo, workdir, mlflow_uri, "model_uri=models/strong.joblib",
+                          "data=files", f"data.test_path={path}", "per_label=false")  # fmt: skip
+        assert f"{path}: 47 read, 47 scored, 0 rejected" in result.stdout
+        scores[path] = _micro(result)
+    assert "text from title, body, or text" in result.stdout
+    expected = f"{runs['strong'].data.metrics['test_micro_f1']:.4f}"
+    assert scores[demo] == scores[text_file] == expected
+
+
+def test_models_trained_on_different_fields_each_read_their_own(
+    trained, text_model, repo, mlflow_uri, tmp_path
+):
+    workdir, _, _ = trained
+    model, test = text_model
+    alone = _micro(evaluate(repo, workdir, mlflow_uri, f"model_uri={model}", "data=files",
+                            f"data.test_path={test}", "per_label=false"))  # fmt: skip
+    # Both shapes in each row: the demo model reads title and body, the text model text.
+    both = [
+        {**a, "text": b["text"]} for a, b in zip(_demo_rows(repo), _text_rows(repo), strict=True)
+    ]
+    path = _write(tmp_path / "both.jsonl", both)
+    result = evaluate(repo, workdir, mlflow_uri, f"compare=[models/strong.joblib,{model}]",
+                      "data=files", f"data.test_path={path}", "per_label=false",
+                      "bootstrap.samples=200")  # fmt: skip
+    assert f"{path}: 47 read, 47 scored, 0 rejected; text from title, body, or text | text" \
+        in result.stdout  # fmt: skip
+    table = next(x.split() for x in result.stdout.splitlines() if x.split()[:1] == ["micro_f1"])
+    assert table[2] == alone

@@ -44,6 +44,35 @@ def test_typical_scores_are_written_exactly_as_percent_f():
     assert fixed_point_rows(values, KEYS, 6) == python_rows(values, 6)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 12), st.just(3)),
+        elements=st.floats(-1e4, 1e4, allow_nan=False).map(lambda v: round(v, 3) + 1e-7),
+    ),
+    st.sampled_from([0, 2, 6]),
+    st.data(),
+)
+def test_rows_and_kept_cells_equal_percent_f(values, decimals, data):
+    """Every cell, or only the kept ones, exactly as %f writes them (values kept away
+    from rounding ties, where the two may differ)."""
+    keep = data.draw(arrays(bool, values.shape))
+
+    def percent_f(v: float) -> bytes:  # with 0 for -0 (documented)
+        text = b"%.*f" % (decimals, v)
+        return text.lstrip(b"-") if float(text) == 0 else text
+
+    def expected(mask: np.ndarray) -> list[bytes]:
+        return [
+            b"".join(p + percent_f(v) for p, v, m in zip(KEYS, row, cells, strict=True) if m)
+            for row, cells in zip(values.tolist(), mask.tolist(), strict=True)
+        ]
+
+    assert fixed_point_rows(values, KEYS, decimals, keep) == expected(keep)
+    assert fixed_point_rows(values, KEYS, decimals) == expected(np.ones_like(keep))
+
+
 def test_signs_and_whole_digits():
     values = np.array([[-0.5, 10.25, -100.125], [-0.0000004, 0.0000005, 1e-9]])
     assert fixed_point_rows(values, KEYS, 2) == [

@@ -8,7 +8,7 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -19,6 +19,7 @@ from classifier.data.formats import STDIO, input_format, sniff_lines
 from classifier.data.inputs import UTF8_BOM, open_input, read_txt, txt_files
 from classifier.data.records import (
     DEFAULT_FIELDS,
+    FROM_FIELDS,
     FROM_FILE,
     FROM_LINE,
     Reject,
@@ -43,13 +44,19 @@ def parse_jsonl_lines(
     Each line is parsed by orjson (compiled, several times faster than ``json``); a line
     orjson refuses, or where its object could differ from ``json.loads``'s in what the row
     is made of (orjson reads integers beyond 64 bits as floats), is parsed again by
-    Python's ``json``, so the rows and the reject reasons are exactly ``json``'s.
+    Python's ``json``, so the rows and the reject reasons are exactly ``json``'s. The
+    common row (an ASCII string id, every text field an ASCII string) is made without
+    :func:`make_record`'s checks (:func:`_plain_row`), which no such row can fail.
     """
+    plain = _plain_row(fields) if label_field is None else None
     for line, raw in enumerate(lines, start=first_line):
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError:
             obj = _AGAIN
+        if plain is not None and type(obj) is dict and (row := plain(line, obj)) is not None:
+            yield row
+            continue
         if obj is _AGAIN or not _as_json_reads(obj, fields):
             obj = _json_line(line, raw)
             if type(obj) is Reject:
@@ -75,6 +82,33 @@ def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | 
 
 _AGAIN = object()  # a line for Python's json module
 _PLAIN = (str, int, bool, type(None))
+
+
+def _plain_row(fields: TextFields) -> Callable[[int, dict], Row | None] | None:
+    """The row :func:`make_record` makes of an object whose id is an ASCII string and whose
+    text fields are all ASCII strings with some text (None for any other object: it goes
+    through :func:`make_record`); about four times faster, for the rows of most files.
+
+    For such an object make_record's rules reduce to this: the id is the string itself (no
+    surrogate can be in ASCII), the text fields are used (none is missing), and the text
+    is the stripped, non-empty values joined. None without an id field (the id is then
+    the line's).
+    """
+    id_field, names, join = fields.id_field, fields.fields, fields.join
+    if id_field is None:
+        return None
+
+    def plain(line: int, obj: dict) -> Row | None:
+        row_id = obj.get(id_field)
+        values = [obj.get(name) for name in names]
+        if type(row_id) is not str or not row_id.isascii():
+            return None
+        if not all(type(v) is str and v.isascii() for v in values):
+            return None
+        text = join.join([v for v in map(str.strip, values) if v])
+        return Row(line, row_id, text, None, FROM_FIELDS) if text else None
+
+    return plain
 
 
 def _as_json_reads(obj: Any, fields: TextFields) -> bool:

@@ -10,7 +10,7 @@ makes the row unusable, as does a string that is not valid UTF-8.
 :class:`TextFields` says where a row's text and id are. A model stores the fields it was
 trained with (:meth:`TextFields.to_dict`), and prediction reads articles the same way by
 default (:func:`model_fields`; models written before they were stored read ``title`` and
-``body``).
+``body``), with the overrides and the ``text`` fallback of :func:`fields_to_read`.
 """
 
 from __future__ import annotations
@@ -83,6 +83,20 @@ def model_fields(metadata: Mapping[str, Any]) -> TextFields:
     (:data:`DEFAULT_FIELDS` for models saved before these were stored)."""
     stored = metadata.get("input")
     return TextFields.from_dict(stored) if stored else DEFAULT_FIELDS
+
+
+def fields_to_read(
+    model: TextFields, text_fields: Sequence[str] | None = None, id_field: str | None = None
+) -> TextFields:
+    """How to read a model's input: its own fields, and then a row's ``text`` when the row
+    has none of them; or the ``text_fields`` named instead (no fallback then). A given
+    ``id_field`` wins over the model's. Prediction and evaluation both read rows this way."""
+    if text_fields is None:
+        chosen = model.with_fallback()
+    else:
+        names = (text_fields,) if isinstance(text_fields, str) else tuple(text_fields)
+        chosen = replace(model, fields=names, fallback=None)
+    return chosen if id_field is None else replace(chosen, id_field=id_field)
 
 
 def is_missing(value: Any) -> bool:

@@ -17,7 +17,7 @@ from classifier.evaluation import report
 from classifier.evaluation import tracking as log_eval
 from classifier.evaluation.bootstrap import METRICS, PairedResult, paired_bootstrap
 from classifier.evaluation.evaluate import ModelScores, predictions_over, score_model, truth_over
-from classifier.evaluation.labelled import LabelledSet, load_labelled
+from classifier.evaluation.labelled import LabelledSet, load_for_models
 from classifier.evaluation.models import ModelRef, resolve, version_model_id
 from classifier.evaluation.promotion import Decision, Policy, current_champion, promote
 from classifier.tracking import runs
@@ -124,15 +124,23 @@ def run_evaluation(cfg: DictConfig) -> int:
     policy = _policy(cfg)
     uris = _uris(cfg)
     runs.setup(cfg.mlflow.tracking_uri, cfg.mlflow.experiment)
-    found = load_labelled(cfg.data, cfg.labels.get("map"), cfg.labels.get("keep_unmapped", True))
-    print(found.summary())
-    for reject in found.rejects[:3]:
-        print(f"warning: line {reject.line}: {reject.reason}", file=sys.stderr)
     refs = [resolve(uri, cfg.trust) for uri in uris]
     champion = None
     if cfg.promote:
         refs, champion = _with_champion(refs, policy, cfg.trust)
-    scored = [Scored(ref, score_model(ref.model, found.split)) for ref in refs]
+    # Each model reads the articles with the fields it was trained with (or data.text_fields).
+    found, splits = load_for_models(
+        cfg.data,
+        [ref.model.fields for ref in refs],
+        cfg.labels.get("map"),
+        cfg.labels.get("keep_unmapped", True),
+    )
+    print(found.summary())
+    for reject in found.rejects[:3]:
+        print(f"warning: line {reject.line}: {reject.reason}", file=sys.stderr)
+    scored = [
+        Scored(ref, score_model(ref.model, split)) for ref, split in zip(refs, splits, strict=True)
+    ]
     for item in scored:
         warning = _check_labels(found, item, cfg.unknown_labels == "fail")
         if warning:

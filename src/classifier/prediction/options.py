@@ -14,12 +14,12 @@ on a non-linear model) are made when the job is built from it
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from omegaconf import DictConfig, OmegaConf
 
-from classifier.data.records import TextFields
+from classifier.data.records import TextFields, fields_to_read
 from classifier.errors import ConfigError
 from classifier.prediction.workers import BACKENDS
 
@@ -109,15 +109,9 @@ class PredictOptions:
         return cls(**values)
 
     def text_fields_for(self, model: TextFields) -> TextFields:
-        """The fields to read: the model's, with these options' overrides. With the model's
-        own fields, a row that has none of them is read from its ``text`` field."""
-        if self.text_fields is None:
-            chosen = model.with_fallback()
-        else:
-            chosen = replace(model, fields=self.text_fields, fallback=None)
-        if self.id_field is not None:
-            chosen = replace(chosen, id_field=self.id_field)
-        return chosen
+        """The fields to read: the model's, with these options' overrides
+        (:func:`~classifier.data.records.fields_to_read`)."""
+        return fields_to_read(model, self.text_fields, self.id_field)
 
     def unsupported(self, engine: str | None = None) -> list[str]:
         """Warnings for the options set away from their defaults that ``engine`` (default:
