@@ -81,15 +81,22 @@ def top_n_scores(ranked: list[int], flipped: dict[int, str], n: int) -> dict:
 
 
 def ranking_scores(
-    given: np.ndarray, scored: OutOfFold, threshold: str, rule: bool, flipped: dict[int, str]
+    given: np.ndarray,
+    scored: OutOfFold,
+    variant: tuple[str, bool, bool],
+    flipped: dict[int, str],
 ) -> dict:
     """:func:`top_n_scores` of every article ranked by its audit score (flagged ones, in
-    the order ``audit.py`` lists them, then the rest), plus the confident (>= 1) list."""
-    _, _, best = article_scores(given, scored, threshold, rule)
+    the order ``audit.py`` lists them, then the rest), plus the confident (>= 1) list.
+    ``variant``: the threshold, the unlabelled-article rule and the spread floor."""
+    threshold, rule, spread_floor = variant
+    _, _, best = article_scores(given, scored, threshold, rule, spread_floor)
     ranked = np.argsort(-best, kind="stable").tolist()
     confident = np.flatnonzero(best >= 1.0).tolist()
     return {
         **top_n_scores(ranked, flipped, len(flipped)),
+        # rows (made ids by planted_errors), scores and flips of the first ten
+        "first": [[i, float(best[i]), i in flipped] for i in ranked[:10]],
         "flagged": int((best > 0).sum()),
         "confident": len(confident),
         "confident_precision": sum(i in flipped for i in confident) / max(len(confident), 1),
@@ -130,15 +137,20 @@ def ranking_rows(given, oof, own, flipped, at_least_one: bool) -> list[dict]:
     """Every compared ranking of the flipped training split, scored against the flips."""
     n = len(flipped)
     variants = [
-        ("audit: out-of-fold evidence", oof, "default", at_least_one),
-        ("audit, without the unlabelled-article rule", oof, "default", False),
-        ("audit, margins from tuned thresholds", oof, "tuned", at_least_one),
-        ("baseline: final model's errors on its training data", own, "default", at_least_one),
-        ("baseline, without the unlabelled-article rule", own, "default", False),
+        ("audit: out-of-fold evidence", oof, ("default", at_least_one, True)),
+        ("audit, without the spread floor", oof, ("default", at_least_one, False)),
+        ("audit, without the unlabelled-article rule", oof, ("default", False, True)),
+        ("audit, margins from tuned thresholds", oof, ("tuned", at_least_one, True)),
+        (
+            "baseline: final model's errors on its training data",
+            own,
+            ("default", at_least_one, True),
+        ),
+        ("baseline, without the unlabelled-article rule", own, ("default", False, True)),
     ]
     rows = [
-        {"method": name, **ranking_scores(given, scored, threshold, rule, flipped)}
-        for name, scored, threshold, rule in variants
+        {"method": name, **ranking_scores(given, scored, variant, flipped)}
+        for name, scored, variant in variants
     ]
     ranked = cleanlab_ranking(oof, given)
     if ranked is not None:
@@ -164,6 +176,9 @@ def planted_errors(cfg, corpus, share: float, seed: int, folds: int) -> dict:
     baseline_s = time.perf_counter() - started
     assert oof.labels == labels == own.labels
     rows = ranking_rows(given, oof, own, flipped, bool(cfg.tagger.at_least_one))
+    for row in rows:
+        for first in row.get("first", []):
+            first[0] = flipped_split.ids[first[0]]
     return {
         "n_train": len(corpus.train),
         "flip_share": share,
@@ -265,6 +280,7 @@ def _ranking_cells(r: dict) -> list:
         *(f"{r[k]:.3f}" for k in ("recall_removed_last", "recall_added")),
         r.get("flagged", ""),
         confident,
+        f"{r['first'][0][1]:.1f}" if "first" in r else "",
     ]
 
 
@@ -290,7 +306,7 @@ def print_tables(result: dict) -> None:
         f"their only label, {part['flipped_added']} got a wrong one), N = {part['flipped']}\n"
     )
     header = ["method", "precision at N", "recall at N", "recall: removed", "removed last"]
-    header += ["added", "flagged", "confident (precision)"]
+    header += ["added", "flagged", "confident (precision)", "top score"]
     print_table(header, (_ranking_cells(r) for r in part["rows"]))
     dup = result["duplicates"]
     print(

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.svm import LinearSVC
 
-from classifier.audit.label_errors import evidence, rank_label_issues
+from classifier.audit.label_errors import evidence, rank_label_issues, within_spread
 from classifier.audit.margins import margins
 from classifier.data.corpus import Split
 from classifier.data.labels import label_indicator
@@ -14,24 +14,54 @@ from tests.helpers import TOPIC_WORDS, make_articles
 
 
 def test_evidence_is_zero_at_the_threshold_and_one_at_the_other_sides_mean():
-    # one label: positives' margins average 1.0, negatives' -1.0
-    margin = np.array([[2.0], [0.0], [-2.0], [-2.0], [-1.0], [1.0]])
-    given = np.array([[True], [True], [False], [False], [False], [False]])
+    # one label: positives' margins average 1.0, negatives' -1.0, each side's spread
+    # below that distance (so the spread floor does not bind)
+    margin = np.array([[2.0], [0.0], [-3.0], [-1.0], [1.0], *[[1.0]] * 4, *[[-1.0]] * 20])
+    given = np.array([[True], [True], [False], [False], [False], *[[True]] * 4, *[[False]] * 20])
     ev = evidence(margin, given)
     assert ev[1, 0] == 0.0  # a positive at the threshold
-    assert ev[0, 0] == -2.0  # a confident positive: evidence for it
-    assert ev[5, 0] == pytest.approx(1.0)  # a negative scored like the average positive
-    assert ev[4, 0] == pytest.approx(-1.0)
+    assert ev[0, 0] == pytest.approx(-2.0)  # a confident positive: evidence for it
+    assert ev[4, 0] == pytest.approx(1.0)  # a negative scored like the average positive
+    assert ev[3, 0] == pytest.approx(-1.0)
+    assert ev[2, 0] == pytest.approx(-3.0)
 
 
 def test_evidence_divisor_is_at_least_half_the_gap_between_the_means():
     # positives barely above the threshold (mean 0.1), negatives far below (mean -1.9)
-    margin = np.array([[0.1], [0.1], [-1.9], [-1.9], [0.5]])
-    margin[2:4] -= 0.1  # negatives' mean: (-2.0 - 2.0 + 0.5) / 3
-    given = np.array([[True], [True], [False], [False], [False]])
+    margin = np.array([[0.1], [0.1], [0.5], *[[-2.0]] * 20])
+    given = np.array([[True], [True], [False], *[[False]] * 20])
     ev = evidence(margin, given)
-    gap = 0.1 - (-3.5 / 3)
-    assert ev[4, 0] == pytest.approx(0.5 / (gap / 2))  # not 0.5 / 0.1
+    gap = 0.1 - (0.5 - 40.0) / 21
+    assert ev[2, 0] == pytest.approx(0.5 / (gap / 2))  # not 0.5 / 0.1
+
+
+def test_evidence_divisor_is_at_least_the_spread_of_the_labels_margins():
+    # A rare label whose positives score like its negatives (means -0.99 and about -1):
+    # without the floor a negative just past the threshold gets the margin divided by
+    # half a tiny gap; with it, by the margins' spread around their side's mean.
+    rng = np.random.default_rng(0)
+    negatives = -1.0 + 0.3 * rng.standard_normal(2000)
+    margin = np.r_[-0.99, -0.99, 0.2, negatives][:, None]
+    given = np.zeros_like(margin, dtype=bool)
+    given[:2] = True
+    pos, neg = margin[given[:, 0], 0], margin[~given[:, 0], 0]
+    gap = pos.mean() - neg.mean()
+    assert 0 < gap < 0.05
+    spread = within_spread(pos, neg)
+    assert spread == pytest.approx(neg.std(), rel=1e-3)  # the two positives add no spread
+
+    before = evidence(margin, given, spread_floor=False)
+    assert before[2, 0] == pytest.approx(0.2 / (gap / 2))  # outsized: above 8
+    assert before[2, 0] > 8
+
+    ev = evidence(margin, given)
+    assert ev[2, 0] == pytest.approx(0.2 / spread)
+    assert 0 < ev[2, 0] < 1  # past the threshold, but well within the scores' noise
+    # the bound: no evidence exceeds the article's margin in units of the spread
+    assert (np.abs(ev) <= np.abs(margin) / spread + 1e-12).all()
+    # an article past the threshold by several spreads is still confident
+    margin[3, 0] = 4 * spread
+    assert evidence(margin, given)[3, 0] >= 1
 
 
 def test_no_evidence_for_labels_without_both_sides_or_separation():

@@ -7,9 +7,12 @@ import errno
 import gzip
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -203,22 +206,69 @@ def test_device_named_as_an_input_file_is_refused(tmp_path, small_tagger):
         predict_file(small_tagger, str(tmp_path / "in.jsonl"), str(tmp_path / "out.jsonl"))
 
 
-@pytest.mark.parametrize("script", ["predict.py", "train.py"])
-@pytest.mark.parametrize("delay", [0.3, 1.0])
-def test_ctrl_c_during_start_up_prints_interrupted_and_exits_130(repo, tmp_path, script, delay):
-    import signal
-    import time
+def _imported(line: str) -> str | None:
+    """The module a top-level ``-X importtime`` line reports imported, else None (nested
+    imports are indented under the module that asked for them)."""
+    if not line.startswith("import time:"):
+        return None
+    name = line.rstrip("\n").rsplit("| ", 1)[-1]
+    return None if name.startswith(" ") else name
 
-    overrides = ["input=missing.jsonl"] if script == "predict.py" else ["cv.folds=1"]
+
+def interrupt_during_imports(command: list[str], cwd: Path, after: list[str]) -> tuple[int, str]:
+    """Run ``command`` under ``python -X importtime``, send Ctrl-C as soon as an import
+    begins after the top-level imports ``after`` (in that order) have completed, and
+    return the exit code and stderr without the import-time lines.
+
+    The imports are the program's own progress markers: the signal arrives at a known
+    point of its start-up however loaded the machine is, never before its first lines.
+    """
     process = subprocess.Popen(
-        [sys.executable, str(repo / script), *tmp_paths(tmp_path), *overrides],
-        cwd=tmp_path,
+        [sys.executable, "-X", "importtime", *command],
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    seen, waiting, signalled = [], list(after), False
+    deadline = time.monotonic() + 120
+    while (line := lines.get(timeout=max(deadline - time.monotonic(), 0.01))) is not None:
+        seen.append(line)
+        name = _imported(line)
+        if signalled or not line.startswith("import time:"):
+            continue
+        if not waiting:  # an import finished after the markers: the program is past them
+            process.send_signal(signal.SIGINT)
+            signalled = True
+        elif name == waiting[0]:
+            waiting.pop(0)
+    returncode = process.wait(timeout=120)
+    stderr = "".join(x for x in seen if not x.startswith("import time:"))
+    assert signalled, f"ended before importing {after}: {stderr}"
+    return returncode, stderr
+
+
+@pytest.mark.parametrize("script", ["predict.py", "train.py"])
+@pytest.mark.parametrize(
+    "after",
+    [
+        # right after the first line (quiet_interrupts), while Hydra is imported
+        ["classifier.cli"],
+        # later, while the project's own modules (scikit-learn, MLflow) are imported
+        ["classifier.cli", "hydra"],
+    ],
+    ids=["first-line", "project-imports"],
+)
+def test_ctrl_c_during_start_up_prints_interrupted_and_exits_130(repo, tmp_path, script, after):
+    overrides = ["input=missing.jsonl"] if script == "predict.py" else ["cv.folds=1"]
+    returncode, stderr = interrupt_during_imports([str(repo / script), *tmp_paths(tmp_path), *overrides], tmp_path, after)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr and stderr.splitlines()[-1] == "interrupted"

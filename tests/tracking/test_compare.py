@@ -118,3 +118,13 @@ def test_plot_names_params_keeps_the_whole_axis_and_shows_missing_values_one_way
     assert "lone (ComplementNB)" in labels  # no C: nothing to say about it
     assert ax.get_xlim() == (0.0, 1.0)
     assert {t.get_text() for t in ax.texts} >= {"0.9000", "0.8000"}
+
+
+def test_a_long_plot_label_goes_on_two_lines(store, mlflow_uri):
+    mlflow.set_tracking_uri(mlflow_uri)
+    comparison = compare.select_runs(EXPERIMENT, "cv_micro_f1", 10)
+    long_name = "linear_svc features=tfidf_char preprocess=minimal"
+    comparison.runs.loc[comparison.runs.index[0], "tags.mlflow.runName"] = long_name
+    labels = [t.get_text() for t in compare.plot(comparison).axes[0].get_yticklabels()]
+    assert labels[0] == f"{long_name}\n(LinearSVC, C=1.0)"
+    assert "\n" not in labels[1]

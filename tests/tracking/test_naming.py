@@ -46,7 +46,7 @@ def test_model_names_are_short_and_valid_for_mlflow():
 
 def test_housekeeping_keys():
     for key in ("mlflow.tracking_uri", "output.model_path", "debug", "register",
-                "registry.name", "run_name", "tagger.n_jobs"):  # fmt: skip
+                "registry.name", "run_name", "tagger.n_jobs", "paths.root_dir"):  # fmt: skip
         assert is_housekeeping(key), key
     for key in ("model.C", "tagger.tune_thresholds", "data.subset", "registered", "seed"):
         assert not is_housekeeping(key), key

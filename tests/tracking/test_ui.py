@@ -53,6 +53,15 @@ def store(repo, mlflow_uri, tmp_path_factory):
     return client, experiment, parent, jobs, other, lone.stdout
 
 
+def test_sweep_jobs_nest_under_their_parent(store):
+    """The UI nests a run under the run its mlflow.parentRunId names (when sorted by date)."""
+    _, _, parent, jobs, other, _ = store
+    assert sorted(r.info.run_name for r in jobs) == ["linear_svc", "logreg"]
+    assert {r.info.experiment_id for r in jobs} == {parent.info.experiment_id}
+    assert "mlflow.parentRunId" not in parent.data.tags
+    assert "mlflow.parentRunId" not in other.data.tags
+
+
 def test_sweep_parent_ranks_and_charts_like_its_best_job(store):
     client, experiment, parent, jobs, _, _ = store
     best = max(jobs, key=lambda r: r.data.metrics["cv_micro_f1"])
@@ -113,6 +122,7 @@ def test_housekeeping_is_not_a_param_but_stays_in_config_yaml(store, mlflow_uri)
             if any(p == k or p.startswith(f"{k}.") for k in HOUSEKEEPING)
         ]
         assert leaked == []
+        assert not any(p.startswith("paths.") for p in mlrun.data.params)
     assert {"model.C", "features.word.min_df", "tagger.tune_thresholds", "seed"} <= set(
         run.data.params
     )

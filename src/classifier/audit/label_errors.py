@@ -11,8 +11,9 @@ own yes/no question, on decision values as well as probabilities. For label ``j`
   the threshold, 1 when the article looks like the average article of the other side
   (confident learning's cut for the off-diagonal of its "confident joint": a score at or
   past the other class's mean). For labels whose model barely separates the two sides the
-  divisor is at least half the gap between the two means, so a noisy label cannot make a
-  small margin look large.
+  divisor is at least half the gap between the two means and at least the spread of the
+  label's margins (their standard deviation within each side, pooled), so a margin
+  smaller than the scores' own noise cannot look large.
 
 An article's score is its largest evidence over labels. Margins are taken from the
 models' default threshold (0 for decision values; ``audit.threshold=tuned``: the tuned
@@ -55,24 +56,38 @@ class LabelIssue:
         return self.score >= 1.0
 
 
-def evidence(margin: np.ndarray, given: np.ndarray) -> np.ndarray:
+def within_spread(pos: np.ndarray, neg: np.ndarray) -> float:
+    """Standard deviation of a label's margins around their own side's mean (positives'
+    and negatives' pooled): the scores' noise, without the gap between the two sides
+    (which the plain standard deviation of all margins would count as spread too)."""
+    squares = ((pos - pos.mean()) ** 2).sum() + ((neg - neg.mean()) ** 2).sum()
+    return float(np.sqrt(squares / (len(pos) + len(neg))))
+
+
+def evidence(margin: np.ndarray, given: np.ndarray, spread_floor: bool = True) -> np.ndarray:
     """Per article and label, the normalised evidence that the given yes/no is wrong.
 
     Positive when the score lies on the other side of the threshold; NaN where there is no
     evidence (unknown score, or a label with no example on one side or no separation).
+    The divisor is the distance from the threshold to the other side's mean, at least half
+    the gap between the means and (``spread_floor``) at least :func:`within_spread`, so
+    an article's evidence never exceeds its margin in units of the label's spread;
+    ``spread_floor=False`` gives the rule without that floor, for comparison.
     """
     out = np.full(margin.shape, np.nan)
     for j in range(margin.shape[1]):
         known = ~np.isnan(margin[:, j])
-        pos, neg = known & given[:, j], known & ~given[:, j]
-        if not pos.any() or not neg.any():
+        is_pos, is_neg = known & given[:, j], known & ~given[:, j]
+        pos, neg = margin[is_pos, j], margin[is_neg, j]
+        if not len(pos) or not len(neg):
             continue
-        mean_pos, mean_neg = margin[pos, j].mean(), margin[neg, j].mean()
+        mean_pos, mean_neg = pos.mean(), neg.mean()
         gap = mean_pos - mean_neg
         if gap <= 0:
             continue
-        out[pos, j] = -margin[pos, j] / max(-mean_neg, gap / 2)
-        out[neg, j] = margin[neg, j] / max(mean_pos, gap / 2)
+        floor = max(gap / 2, within_spread(pos, neg) if spread_floor else 0.0)
+        out[is_pos, j] = -pos / max(-mean_neg, floor)
+        out[is_neg, j] = neg / max(mean_pos, floor)
     return out
 
 
@@ -124,11 +139,16 @@ def unlabelled_evidence(ev: np.ndarray, margin: np.ndarray, given: np.ndarray) -
 
 
 def article_scores(
-    given: np.ndarray, scored: OutOfFold, threshold: str = "default", at_least_one: bool = False
+    given: np.ndarray,
+    scored: OutOfFold,
+    threshold: str = "default",
+    at_least_one: bool = False,
+    spread_floor: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Margins, evidence (-inf where none) and each article's score (its largest evidence)."""
+    """Margins, evidence (-inf where none) and each article's score (its largest evidence);
+    ``spread_floor`` as in :func:`evidence`."""
     margin = decision_margins(scored, threshold)
-    ev = evidence(margin, given)
+    ev = evidence(margin, given, spread_floor)
     if at_least_one and scored.multilabel:
         ev = unlabelled_evidence(ev, margin, given)
     filled = np.where(np.isnan(ev), -np.inf, ev)

@@ -36,6 +36,8 @@ SHOWN_METRICS = ("cv_micro_f1", "cv_macro_f1", "test_micro_f1", "test_macro_f1")
 # too); the model's class is shown as its short name instead of its import path.
 _IGNORED_PARAMS = ("data.path", "model._target_", tracking.MODEL_NAME_PARAM)
 MAX_KEY_PARAMS = 8
+# Plot labels longer than this (characters) are broken after the run name.
+_ONE_LINE = 45
 # How a missing value (a param a run does not have, a null, a metric it did not log) shows.
 MISSING = "-"
 # Experiments that hold comparison runs: ``<experiment>-comparisons``.
@@ -145,11 +147,16 @@ def plot(comparison: Comparison) -> Figure:
             f"{param}={row[param]}" for param in shown if row[param] != MISSING
         )
         extra = [d for d in described if d not in str(row["run"])]
-        labels.append(f"{row['run']} ({', '.join([row['model'], *extra])})")
+        label = f"{row['run']} ({', '.join([row['model'], *extra])})"
+        # A long label goes on two lines, so it does not squeeze the bars.
+        labels.append(label.replace(" (", "\n(", 1) if len(label) > _ONE_LINE else label)
     values = comparison.runs[f"metrics.{comparison.metric}"].to_numpy()
     std_column = f"metrics.{comparison.metric}_std"
     errors = comparison.runs[std_column].to_numpy() if std_column in comparison.runs else None
-    fig = Figure(figsize=(9, max(2.5, 0.4 * len(labels) + 1.4)), dpi=150, layout="constrained")
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = Figure(
+        figsize=(9, max(2.5, 0.25 * lines + 0.2 * len(labels) + 1.4)), dpi=150, layout="constrained"
+    )
     ax = fig.subplots()
     y = list(range(len(labels)))[::-1]
     ax.barh(y, values, xerr=errors, color="#4c72b0", capsize=3)

@@ -28,6 +28,8 @@ HOUSEKEEPING = (
     "run_name",
     "optimized_metric",
     "tagger.n_jobs",
+    # Where the project, its data and its models are on this machine (conf/paths).
+    "paths",
     "hydra",
 )
 # The tag a sweep job carries with its swept overrides (see classifier.training.sweep).
