@@ -269,6 +269,8 @@ def interrupt_during_imports(command: list[str], cwd: Path, after: list[str]) ->
 )
 def test_ctrl_c_during_start_up_prints_interrupted_and_exits_130(repo, tmp_path, script, after):
     overrides = ["input=missing.jsonl"] if script == "predict.py" else ["cv.folds=1"]
-    returncode, stderr = interrupt_during_imports([str(repo / script), *tmp_paths(tmp_path), *overrides], tmp_path, after)
+    returncode, stderr = interrupt_during_imports(
+        [str(repo / script), *tmp_paths(tmp_path), *overrides], tmp_path, after
+    )
     assert returncode == 130, stderr
     assert "Traceback" not in stderr and stderr.splitlines()[-1] == "interrupted"
