@@ -47,10 +47,26 @@ def _interrupted_hook(
     os._exit(130)
 
 
+_interrupted = False
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def quiet_interrupts() -> None:
     """Make a Ctrl-C outside :func:`run_cli` (while the entry point imports its libraries,
-    or while Hydra composes the config) print ``interrupted`` and exit 130, as inside it."""
+    or while Hydra composes the config) print ``interrupted`` and exit 130, as inside it.
+
+    The Ctrl-C is also remembered: Python swallows a KeyboardInterrupt raised inside a
+    finalizer or a library's catch-all, and :func:`run_cli` must not start the job then.
+    """
+    global _interrupted
+    _interrupted = False
     sys.excepthook = _interrupted_hook
+    signal.signal(signal.SIGINT, _raise_interrupted)
 
 
 def _os_error_line(err: OSError) -> str:
@@ -71,6 +87,8 @@ def run_cli(main: Callable[[], T], debug: bool = False) -> T:
     debug = debug or os.environ.get("HYDRA_FULL_ERROR") == "1"
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
+        if _interrupted:  # a Ctrl-C during start-up that a library swallowed
+            raise KeyboardInterrupt
         return main()
     except (ClassifierError, InstantiationException) as err:
         found = user_error(err)
