@@ -90,10 +90,11 @@ def test_forged_model_is_refused_by_predict_py(repo, tmp_path):
 def test_forged_model_from_mlflow_never_runs(tmp_path, mlflow_uri):
     import mlflow
 
+    from classifier.tracking import runs
+
     marker = tmp_path / "pwned"
     path = forge(tmp_path / "model.joblib", marker)
-    mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_experiment("forged-models")
+    runs.setup(mlflow_uri, "forged-models")
     with mlflow.start_run() as run:
         mlflow.log_artifact(str(path), "model_file")
         mlflow.log_artifact(str(manifest_path(path)), "model_file")

@@ -6,7 +6,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from classifier.tracking import compare
+from classifier.tracking import compare, runs
 
 EXPERIMENT = "compare"
 
@@ -14,8 +14,7 @@ EXPERIMENT = "compare"
 @pytest.fixture(scope="module")
 def store(mlflow_uri):
     """A sweep (parent + three children) and one run outside it; returns the parent id."""
-    mlflow.set_tracking_uri(mlflow_uri)
-    mlflow.set_experiment(EXPERIMENT)
+    runs.setup(mlflow_uri, EXPERIMENT)
     with mlflow.start_run(run_name="sweep", tags={"run_kind": "sweep", "sweep_id": "s1"}) as p:
         parent = p.info.run_id
     for name, c, cv, test in (
