@@ -57,9 +57,6 @@ class RunFacts:
     sweep_parent: str | None = None
     sweep_overrides: str | None = None
     near_duplicates: int = 0
-    # False when the data checks (duplicates, empty texts, rare labels) did not run, as in
-    # out-of-core training, which never holds the corpus.
-    data_checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,9 @@ class DataFacts:
     label_names: Sequence[str]
     multilabel: bool
     train_counts: Mapping[str, int]
+    # False when the data checks (empty texts, duplicates, overlap) did not run, as in
+    # out-of-core training, which never holds the corpus.
+    checked: bool = True
 
     @classmethod
     def of(cls, corpus: Corpus) -> DataFacts:
@@ -146,7 +146,7 @@ def _use_and_limits(data: DataFacts, tagger: TopicTagger, facts: RunFacts) -> li
             f"scores are unreliable: {', '.join(rare[:30])}"
             + (f" and {len(rare) - 30} more." if len(rare) > 30 else ".")
         )
-    if not facts.data_checked:
+    if not data.checked:
         lines.append(
             "- Trained out of core: the data checks (empty texts, duplicates, train/test "
             "overlap) did not run, so test scores may be optimistic."

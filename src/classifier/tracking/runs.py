@@ -292,7 +292,6 @@ def log_model_card(
         sweep_parent=tags.get("mlflow.parentRunId"),
         sweep_overrides=tags.get(naming.JOB_OVERRIDES_TAG),
         near_duplicates=int(active.data.params.get("data.near_duplicates", 0)),
-        data_checked="data.near_duplicates" in active.data.params,
     )
     cv = {k.removeprefix("cv_"): v for k, v in cv_metrics.items()}
     text = model_card.render(cfg, data, cv, evaluation, tagger, facts, PLOTS)

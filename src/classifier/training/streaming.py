@@ -232,6 +232,7 @@ class StreamingTrainer(Trainer):
                 label_names=labels,
                 multilabel=multilabel,
                 train_counts=label_counts,
+                checked=False,
             )
             return record.save(
                 tagger, evaluation, facts, examples, {"training": "out-of-core"}, fields
