@@ -92,3 +92,31 @@ def test_skops_file_with_an_untrusted_type_is_refused(tmp_path):
     skops.io.dump({"format": "classifier-model", "x": fractions.Fraction(1, 3)}, path)
     with pytest.raises(ModelFileError, match=r"not trusted: \['fractions.Fraction'\]"):
         load_model(path, trust=True)
+
+
+def test_vocabulary_is_stored_packed_and_loads_as_the_same_dict(tmp_path, tagger):
+    vectorizer = tagger.transformer_.steps[-1][1]
+    before = vectorizer.vocabulary_
+    path = save_model(tagger, tmp_path / "model.joblib", {})
+    # Saving changes nothing of the tagger it is given.
+    assert vectorizer.vocabulary_ is before and type(before) is dict
+    loaded = load_model(path).tagger.transformer_.steps[-1][1].vocabulary_
+    assert type(loaded) is dict and loaded == before
+    assert list(loaded.items()) == list(before.items())
+
+
+def test_packed_vocabulary_keeps_non_ascii_terms():
+    from classifier.model.persistence import _PackedVocabulary
+
+    vocabulary = {"énergie": 2, "東京 株": 0, "a b": 1, "ß": 3, "": 4}
+    function, args = _PackedVocabulary(vocabulary).__reduce__()
+    assert function(*args) == vocabulary
+
+
+def test_format_version_1_files_still_load(tmp_path, tagger, synthetic):
+    path = tmp_path / "old.joblib"
+    bundle = {"format": "classifier-model", "format_version": 1, "tagger": tagger}
+    joblib.dump({**bundle, "metadata": {}}, path, compress=3)
+    assert load_model(path, trust=True).tagger.predict(synthetic[0][:5]) == tagger.predict(
+        synthetic[0][:5]
+    )

@@ -8,6 +8,7 @@ of its author; its bytes must match its manifest and its types an allow-list.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import io
 import platform
@@ -16,6 +17,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,10 @@ __all__ = [
 ]
 
 FORMAT = "classifier-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Versions this code reads: 2 stores vocabularies packed (_PackedVocabulary); a version 1
+# file holds the same objects with plain dictionaries.
+READ_VERSIONS = (1, 2)
 # Model file formats, by suffix. skops stores the same objects without pickle and loads
 # only types from an explicit list: scikit-learn's and NumPy's own, which skops trusts,
 # plus the two classes of this package below.
@@ -103,6 +108,49 @@ def model_summary(tagger: TopicTagger) -> dict[str, Any]:
     }
 
 
+class _PackedVocabulary(dict):
+    """A fitted vectorizer's ``vocabulary_`` that pickles as three arrays (the terms' UTF-8
+    text, their offsets and their columns) instead of one string and one integer per term.
+
+    Why: joblib unpickles with Python's pure-Python unpickler, which takes over a second
+    for the 300,000 terms of a Reuters model term by term, against a tenth of a second for
+    three arrays. It loads back as a plain ``dict``, equal to the original.
+    """
+
+    def __reduce__(self):
+        terms = list(self)
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
+        columns = np.fromiter(self.values(), dtype=np.int64, count=len(self))
+        return _unpack_vocabulary, ("".join(terms).encode("utf-8"), offsets, columns)
+
+
+def _unpack_vocabulary(text: bytes, offsets: np.ndarray, columns: np.ndarray) -> dict[str, int]:
+    """The vocabulary dictionary of a :class:`_PackedVocabulary` (character ``offsets``)."""
+    joined = text.decode("utf-8")
+    bounds = offsets.tolist()
+    terms = [joined[a:b] for a, b in pairwise(bounds)]
+    return dict(zip(terms, columns.tolist(), strict=True))
+
+
+def _packed(tagger: TopicTagger) -> TopicTagger:
+    """A shallow copy of ``tagger`` whose fitted vocabularies pickle packed; the tagger
+    itself, its estimators and arrays are not copied or changed."""
+    steps = getattr(tagger.transformer_, "steps", None)
+    if steps is None:
+        return tagger
+    new_steps = []
+    for name, step in steps:
+        if isinstance(getattr(step, "vocabulary_", None), dict):
+            step = copy.copy(step)
+            step.vocabulary_ = _PackedVocabulary(step.vocabulary_)
+        new_steps.append((name, step))
+    packed = copy.copy(tagger)
+    packed.transformer_ = copy.copy(tagger.transformer_)
+    packed.transformer_.steps = new_steps
+    return packed
+
+
 def model_file(path: str | Path, fmt: str = "joblib") -> Path:
     """``path`` with the suffix of ``fmt`` (``models/model.joblib`` -> ``models/model.skops``)."""
     if fmt not in SUFFIXES:
@@ -143,7 +191,8 @@ def save_model(
 
             skops.io.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
         else:
-            joblib.dump(bundle, tmp, compress=3)
+            # LZ4 decompresses several times faster than zlib, at about the same size.
+            joblib.dump({**bundle, "tagger": _packed(tagger)}, tmp, compress=("lz4", 3))
         digest = file_sha256(tmp)
     manifest = {
         "file": path.name,
@@ -209,10 +258,10 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
         and isinstance(bundle.get("tagger"), TopicTagger)
     ):
         raise ModelFileError(f"{path}: not a model written by classifier (no '{FORMAT}' header)")
-    if bundle.get("format_version") != FORMAT_VERSION:
+    if bundle.get("format_version") not in READ_VERSIONS:
         raise ModelFileError(
             f"{path}: model format version {bundle.get('format_version')} is not supported "
-            f"(this classifier reads version {FORMAT_VERSION})"
+            f"(this classifier reads versions {', '.join(map(str, READ_VERSIONS))})"
         )
     metadata = bundle.get("metadata", {})
     trained_with = metadata.get("versions", {}).get("scikit-learn")
