@@ -103,3 +103,9 @@ def test_plain_rows_equal_make_records(objects, fields):
     raw_lines = [json.dumps(o).encode() for o in objects]
     expected = [make_record(line, o, fields) for line, o in enumerate(objects, start=1)]
     assert list(parse_jsonl_lines(1, raw_lines, fields)) == expected
+
+
+def test_deeply_nested_line_is_a_reject_not_a_crash():
+    raw = b'{"id": "a", "title": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    (reject,) = parse_jsonl_lines(1, [raw], FIELDS)
+    assert isinstance(reject, Reject) and reject.reason == "malformed JSON (nested too deeply)"

@@ -134,6 +134,8 @@ def _json_line(line: int, raw: bytes) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         return Reject(line, None, f"malformed JSON ({err.msg} at column {err.colno})")
+    except RecursionError:
+        return Reject(line, None, "malformed JSON (nested too deeply)")
 
 
 def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
