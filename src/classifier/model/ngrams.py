@@ -3,16 +3,15 @@
 Why this exists: scikit-learn's analyzer, like any tokenizer in Python, makes one string
 object and one dictionary lookup per token and per n-gram; for a news article that is
 about 300 Python-level steps, most of the cost of scoring it. :class:`WordNgrams` finds
-the tokens of plain ASCII texts in one compiled pass over the bytes of the whole batch
-(:mod:`classifier.model.kernels`), packs each token of up to 10 characters losslessly
-into one 64-bit integer (6 bits per letter or digit, so two different tokens never share
-a key) and looks every token up in an integer hash table, then every pair of adjacent
-token ids (one int64 key per pair) in another: no Python object per token, except for
-the few tokens longer than 10 characters, which are looked up by their text. Texts with
-other characters go through the cleaner and the vectorizer's own token pattern, one
-dictionary lookup per token. The tables are built from the vocabulary with Arrow compute
-functions and NumPy, not one Python call per term, so a 300,000-term model is ready in a
-fraction of a second.
+the tokens of plain ASCII texts with NumPy over the bytes of the whole batch, packs each
+token of up to 10 characters losslessly into one 64-bit integer (6 bits per letter or
+digit, so two different tokens never share a key) and looks every token up in a pandas
+integer hash table, then every pair of adjacent token ids (one int64 key per pair) in
+another: no Python object per token, except for the few tokens longer than 10
+characters, which are looked up by their text. Texts with other characters go through
+the cleaner and the vectorizer's own token pattern, one dictionary lookup per token. The
+tables are built from the vocabulary with Arrow compute functions and NumPy, not one
+Python call per term, so a 300,000-term model is ready in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -22,10 +21,9 @@ from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from classifier.model import kernels
 
 _ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PACKED = 10  # characters packed into one key: 10 x 6 bits fit an int64
@@ -184,10 +182,13 @@ class WordNgrams:
         self._known = self._unigram_cols >= 0
         self._known[[self._words[w] for w in seen_words]] = True
         self._n_words = max(len(word_list), 1)
-        self._pairs = kernels.build_table(first_ids * self._n_words + second_ids)
+        self._bigrams = pd.Index(first_ids * self._n_words + second_ids)
         self._bigram_cols = bigram_cols
         keys, self._short_ids = _word_keys(words)
-        self._short = kernels.build_table(keys)
+        self._short = pd.Index(keys)
+        # Build the hash tables now, not on first use by concurrent threads.
+        self._bigrams.get_indexer(np.zeros(1, dtype=np.int64))
+        self._short.get_indexer(np.zeros(1, dtype=np.int64))
 
     def count(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Row and column of every n-gram of ``texts`` found in the vocabulary (a column
@@ -215,9 +216,13 @@ class WordNgrams:
     def lookup(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`count` of the texts of ``tokens``: every token's word id in one hash
         lookup of the packed keys, then every pair of adjacent ids in another."""
+        found = self._short.get_indexer(tokens.keys)
+        ids = np.full(len(found), -1, dtype=np.int64)
+        ids[found >= 0] = self._short_ids[found[found >= 0]]
         get = self._words.get
-        long_ids = np.fromiter(map(get, tokens.long, repeat(-1)), np.int64, len(tokens.long))
-        ids = kernels.word_ids(self._short, self._short_ids, tokens.keys, tokens.long_at, long_ids)
+        ids[tokens.long_at] = np.fromiter(
+            map(get, tokens.long, repeat(-1)), np.int64, len(tokens.long)
+        )
         doc = tokens.key_doc
         if len(tokens.ids):
             ids = np.concatenate([ids, tokens.ids])
@@ -233,10 +238,23 @@ class WordNgrams:
         if not texts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty, []
+        # "\n" is not a letter or digit: no token spans two texts. A leading separator
+        # makes the changes between separators and word characters alternate start, end.
         raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-        ends = np.cumsum([len(t) + 1 for t in texts]) - 1
-        keys, doc, long_at, starts, stops = kernels.scan_tokens(raw, self._byte_codes, ends)
-        spans = zip(starts.tolist(), stops.tolist(), strict=True)
+        codes = np.zeros(len(raw) + 17, dtype=np.uint8)
+        np.take(self._byte_codes, raw, out=codes[1 : len(raw) + 1])
+        word = codes[: len(raw) + 2].astype(bool)
+        changes = np.flatnonzero(word[1:] != word[:-1])
+        starts, ends = changes[0::2] + 1, changes[1::2] + 1
+        keep = ends - starts >= 2  # the token pattern's "two or more word characters"
+        starts, ends = starts[keep], ends[keep]
+        lengths = ends - starts
+        text_starts = np.cumsum([1] + [len(t) + 1 for t in texts[:-1]])
+        per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
+        doc = np.repeat(np.arange(len(texts)), per_text)
+        keys = _pack(codes, starts, lengths)
+        long_at = np.flatnonzero(lengths > _PACKED)
+        spans = zip((starts[long_at] - 1).tolist(), (ends[long_at] - 1).tolist(), strict=True)
         long = [joined[s:e] for s, e in spans]
         if self._lowercase:
             long = [t.lower() for t in long]
@@ -257,13 +275,21 @@ class WordNgrams:
     def _columns(
         self, ids: np.ndarray, doc: np.ndarray, n_texts: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return kernels.ngram_columns(
-            ids,
-            doc,
-            n_texts,
-            self._unigram_cols,
-            self._known,
-            self._pairs,
-            self._bigram_cols,
-            (self.min_n, self.max_n),
-        )
+        unigram = np.where(ids >= 0, self._unigram_cols[ids], -1)
+        lengths = np.bincount(doc, minlength=n_texts)
+        known = (ids >= 0) & self._known[ids]
+        unknown = np.bincount(doc, weights=~known, minlength=n_texts)
+        oov = np.divide(unknown, lengths, out=np.zeros(n_texts), where=lengths > 0)
+        rows, cols = [], []
+        if self.min_n == 1:
+            known = unigram >= 0
+            rows.append(doc[known])
+            cols.append(unigram[known])
+        if self.max_n == 2:
+            a, b = ids[:-1], ids[1:]
+            pair = (doc[1:] == doc[:-1]) & (a >= 0) & (b >= 0)
+            found = self._bigrams.get_indexer(a[pair] * self._n_words + b[pair])
+            hit = found >= 0
+            rows.append(doc[:-1][pair][hit])
+            cols.append(self._bigram_cols[found[hit]])
+        return np.concatenate(rows), np.concatenate(cols), oov
