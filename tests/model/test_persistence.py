@@ -120,3 +120,22 @@ def test_format_version_1_files_still_load(tmp_path, tagger, synthetic):
     assert load_model(path, trust=True).tagger.predict(synthetic[0][:5]) == tagger.predict(
         synthetic[0][:5]
     )
+
+
+def test_vocabularies_inside_a_feature_union_are_packed_too(tmp_path, synthetic):
+    from classifier.model.features import build_features
+    from classifier.model.persistence import _packed, _PackedVocabulary
+
+    texts, labels = synthetic
+    features = build_features(word={"min_df": 1}, char={"ngram_range": [2, 3]})
+    tagger = TopicTagger(LinearSVC(), features=features).fit(texts, labels)
+    union = tagger.transformer_.steps[-1][1]
+    packed_union = _packed(tagger).transformer_.steps[-1][1]
+    assert all(type(v.vocabulary_) is _PackedVocabulary for _, v in packed_union.transformer_list)
+    assert all(type(v.vocabulary_) is dict for _, v in union.transformer_list)
+    loaded = load_model(save_model(tagger, tmp_path / "model.joblib", {})).tagger
+    assert loaded.predict(texts[:20]) == tagger.predict(texts[:20])
+    loaded_union = loaded.transformer_.steps[-1][1]
+    pairs = zip(union.transformer_list, loaded_union.transformer_list, strict=True)
+    for (_, old), (_, new) in pairs:
+        assert type(new.vocabulary_) is dict and new.vocabulary_ == old.vocabulary_

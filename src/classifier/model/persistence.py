@@ -128,27 +128,30 @@ class _PackedVocabulary(dict):
 def _unpack_vocabulary(text: bytes, offsets: np.ndarray, columns: np.ndarray) -> dict[str, int]:
     """The vocabulary dictionary of a :class:`_PackedVocabulary` (character ``offsets``)."""
     joined = text.decode("utf-8")
-    bounds = offsets.tolist()
-    terms = [joined[a:b] for a, b in pairwise(bounds)]
+    terms = [joined[a:b] for a, b in pairwise(offsets.tolist())]
     return dict(zip(terms, columns.tolist(), strict=True))
 
 
-def _packed(tagger: TopicTagger) -> TopicTagger:
-    """A shallow copy of ``tagger`` whose fitted vocabularies pickle packed; the tagger
-    itself, its estimators and arrays are not copied or changed."""
-    steps = getattr(tagger.transformer_, "steps", None)
-    if steps is None:
-        return tagger
-    new_steps = []
-    for name, step in steps:
-        if isinstance(getattr(step, "vocabulary_", None), dict):
-            step = copy.copy(step)
-            step.vocabulary_ = _PackedVocabulary(step.vocabulary_)
-        new_steps.append((name, step))
-    packed = copy.copy(tagger)
-    packed.transformer_ = copy.copy(tagger.transformer_)
-    packed.transformer_.steps = new_steps
-    return packed
+def _packed(estimator: Any) -> Any:
+    """A shallow copy of ``estimator`` whose fitted vocabularies pickle packed, at any depth
+    of its pipelines and feature unions (the tagger's ``transformer_``, a FeatureUnion of
+    word and character n-grams); the estimator itself, its arrays and the estimators
+    without a vocabulary are not copied or changed."""
+    if isinstance(estimator, TopicTagger):
+        packed = copy.copy(estimator)
+        packed.transformer_ = _packed(estimator.transformer_)
+        return packed
+    if isinstance(getattr(estimator, "vocabulary_", None), dict):
+        packed = copy.copy(estimator)
+        packed.vocabulary_ = _PackedVocabulary(estimator.vocabulary_)
+        return packed
+    for attribute in ("steps", "transformer_list"):  # Pipeline, FeatureUnion
+        parts = getattr(estimator, attribute, None)
+        if isinstance(parts, list):
+            packed = copy.copy(estimator)
+            setattr(packed, attribute, [(name, _packed(part)) for name, part in parts])
+            return packed
+    return estimator
 
 
 def model_file(path: str | Path, fmt: str = "joblib") -> Path:
