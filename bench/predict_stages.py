@@ -95,9 +95,9 @@ def agreement(tagger, ours, expected) -> dict:
     """How the scorer's scores and labels agree with the float64 pipeline's ``expected``."""
     import numpy as np
 
-    from classifier.model.scoring import near_threshold
+    from classifier.model.decisions import near_threshold
 
-    near = near_threshold(tagger, expected, 1e-5)
+    near = near_threshold(tagger.label_rules(), expected, 1e-5)
     differ = tagger.indicator_from_scores(ours) != tagger.indicator_from_scores(expected)
     return {
         "max_abs_score_difference": float(np.abs(ours - expected).max()),

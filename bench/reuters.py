@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.data.corpus import Corpus
 from classifier.data.fetch import fetch_reuters21578
-from classifier.model.cleaning import clean_text
+from classifier.model.cleaning_rules import clean_text
 from classifier.training.trainer import build_tagger, load_corpus
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,7 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier.model.cleaning import TextCleaner, clean_text
+from classifier.model.cleaning import TextCleaner
+from classifier.model.cleaning_rules import clean_text
 
 
 def test_slash_does_not_glue_words():

@@ -16,8 +16,9 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 from classifier.model.cleaning import TextCleaner
+from classifier.model.decisions import near_threshold
 from classifier.model.features import build_features
-from classifier.model.scoring import Scorer, near_threshold
+from classifier.model.scoring import Scorer
 from classifier.model.tagger import TopicTagger
 from tests.helpers import TOPIC_WORDS
 
@@ -90,7 +91,7 @@ def assert_scores_and_labels_match(tagger, scores, texts) -> int:
     is near its threshold; returns the number of such near-threshold cells."""
     expected = tagger.decision_function(texts)
     np.testing.assert_allclose(scores, expected, rtol=0, atol=SCORE_TOL)
-    near = near_threshold(tagger, expected, SCORE_TOL)
+    near = near_threshold(tagger.label_rules(), expected, SCORE_TOL)
     differ = tagger.indicator_from_scores(scores) != tagger.indicator_from_scores(expected)
     assert not (differ & ~near).any(), "labels differ away from any threshold"
     return int(near.sum())

@@ -13,7 +13,7 @@ from sklearn.svm import LinearSVC
 
 from classifier.data.loaders import load_files
 from classifier.errors import DataError
-from classifier.model.cleaning import clean_text
+from classifier.model.cleaning_rules import clean_text
 from classifier.model.tagger import TopicTagger
 from classifier.prediction.local import predict_file
 from tests.helpers import make_articles

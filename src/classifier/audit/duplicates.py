@@ -20,7 +20,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from classifier.data.corpus import Split
 from classifier.errors import ConfigError
-from classifier.model.cleaning import clean_text
+from classifier.model.cleaning_rules import clean_text
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.utils import get_tags
 
 from classifier.errors import ConfigError
-
-# Tokens of two or more word characters: the scikit-learn default, stated so it is visible.
-WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+from classifier.model.ngrams import WORD_TOKEN_PATTERN
 
 
 def _ngram_range(value: Sequence[int], where: str) -> tuple[int, int]:

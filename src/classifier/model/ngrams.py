@@ -25,6 +25,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from classifier.model.packing import pack_strings, unpack_strings
+
+# Tokens of two or more word characters: the scikit-learn default, stated so it is visible
+# (the features' vectorizers use it, and the fast paths split texts by it).
+WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PACKED = 10  # characters packed into one key: 10 x 6 bits fit an int64
 _CODE = np.zeros(256, dtype=np.int64)  # 1..62 for letters and digits, 0 for the rest
@@ -159,33 +164,80 @@ class WordNgrams:
         split_digits: bool = False,
         seen_words: Iterable[str] = (),
     ) -> None:
-        if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
-            raise ValueError(f"ngram_range {ngram_range} is not (1, 1), (1, 2) or (2, 2)")
-        self.min_n, self.max_n = ngram_range
+        self._configure(ngram_range, prepare, tokenize, ascii_tokens, lowercase, split_digits)
         seen_words = list(seen_words)
-        self.n_features = len(vocabulary)
-        self._prepare = prepare
-        self._tokenize = tokenize
-        self._ascii = ascii_tokens
-        self._lowercase = lowercase
-        self._byte_codes = (_LETTER_CODES if split_digits else _BYTE_CODES)[lowercase]
         # Every word of the vocabulary's terms gets an id (unigrams first); the
         # unigram column of a word that is only part of bigrams is -1.
         words, unigram_cols, bigram_cols, (first_ids, second_ids) = _vocabulary_words(
             vocabulary, seen_words
         )
         word_list = words.to_pylist()
-        self._words = dict(zip(word_list, range(len(word_list)), strict=True))
-        self._unigram_cols = np.full(len(word_list), -1, dtype=np.int64)
-        self._unigram_cols[: len(unigram_cols)] = unigram_cols
+        words_text, words_offsets = pack_strings(word_list)
+        unigrams = np.full(len(word_list), -1, dtype=np.int64)
+        unigrams[: len(unigram_cols)] = unigram_cols
         # Whether each word counts as known for the out-of-vocabulary rate.
-        self._known = self._unigram_cols >= 0
-        self._known[[self._words[w] for w in seen_words]] = True
+        known = unigrams >= 0
+        index = dict(zip(word_list, range(len(word_list)), strict=True))
+        known[[index[w] for w in seen_words]] = True
+        short_keys, short_ids = _word_keys(words)
+        self._load(
+            {
+                "n_features": np.int64(len(vocabulary)),
+                "words_text": words_text,
+                "words_offsets": words_offsets,
+                "unigram_cols": unigrams,
+                "known": known,
+                "bigram_keys": first_ids * max(len(word_list), 1) + second_ids,
+                "bigram_cols": bigram_cols,
+                "short_keys": short_keys,
+                "short_ids": short_ids,
+            },
+            word_list,
+        )
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: Mapping[str, np.ndarray],
+        ngram_range: tuple[int, int],
+        prepare: Callable[[list[str]], list[str]],
+        tokenize: Callable[[str], list[str]],
+        ascii_tokens: bool,
+        lowercase: bool,
+        split_digits: bool = False,
+    ) -> WordNgrams:
+        """The lookup that :meth:`tables` describes, with the options of ``__init__``."""
+        self = cls.__new__(cls)
+        self._configure(ngram_range, prepare, tokenize, ascii_tokens, lowercase, split_digits)
+        self._load(tables, unpack_strings(tables["words_text"], tables["words_offsets"]))
+        return self
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """The lookup's arrays (words, their columns and keys, bigram keys), from which
+        :meth:`from_tables` rebuilds it without the vocabulary."""
+        return dict(self._tables)
+
+    def _configure(self, ngram_range, prepare, tokenize, ascii_tokens, lowercase, split_digits):
+        if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
+            raise ValueError(f"ngram_range {ngram_range} is not (1, 1), (1, 2) or (2, 2)")
+        self.min_n, self.max_n = ngram_range
+        self._prepare = prepare
+        self._tokenize = tokenize
+        self._ascii = ascii_tokens
+        self._lowercase = lowercase
+        self._byte_codes = (_LETTER_CODES if split_digits else _BYTE_CODES)[lowercase]
+
+    def _load(self, tables: Mapping[str, np.ndarray], word_list: list[str]) -> None:
+        self._tables = dict(tables)
+        self.n_features = int(tables["n_features"])
+        self._words = dict(zip(word_list, range(len(word_list)), strict=True))
+        self._unigram_cols = np.asarray(tables["unigram_cols"])
+        self._known = np.asarray(tables["known"])
         self._n_words = max(len(word_list), 1)
-        self._bigrams = pd.Index(first_ids * self._n_words + second_ids)
-        self._bigram_cols = bigram_cols
-        keys, self._short_ids = _word_keys(words)
-        self._short = pd.Index(keys)
+        self._bigrams = pd.Index(tables["bigram_keys"])
+        self._bigram_cols = np.asarray(tables["bigram_cols"])
+        self._short_ids = np.asarray(tables["short_ids"])
+        self._short = pd.Index(tables["short_keys"])
         # Build the hash tables now, not on first use by concurrent threads.
         self._bigrams.get_indexer(np.zeros(1, dtype=np.int64))
         self._short.get_indexer(np.zeros(1, dtype=np.int64))

@@ -4,6 +4,10 @@ Unpickling runs code chosen by whoever wrote the file, so a joblib model is load
 after its bytes match the sha256 in the manifest beside it and the manifest's signature
 verifies with the user's key (:mod:`classifier.model.signing`). A skops file runs no code
 of its author; its bytes must match its manifest and its types an allow-list.
+
+scikit-learn and joblib are imported by the functions that unpickle or pickle a model,
+not by this module: prediction from cached scorer tables (:mod:`classifier.model.tables`)
+reads and verifies a model file without them (scikit-learn takes about a second to import).
 """
 
 from __future__ import annotations
@@ -17,20 +21,20 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
 import numpy as np
-import sklearn
 
 import classifier
 from classifier.atomic import atomic_path
 from classifier.data.records import TextFields, model_fields
 from classifier.errors import ModelFileError
+from classifier.model.packing import pack_strings, unpack_strings
 from classifier.model.signing import file_sha256, manifest_path, verify_model_file, write_manifest
-from classifier.model.tagger import TopicTagger
+
+if TYPE_CHECKING:
+    from classifier.model.tagger import TopicTagger
 
 # manifest_path and file_sha256 are part of this module's interface (used by tracking and
 # out-of-core training); they live in classifier.model.signing with the manifest code.
@@ -41,8 +45,12 @@ __all__ = [
     "load_model_uri",
     "manifest_path",
     "model_file",
+    "model_from_bytes",
+    "model_path",
+    "read_model_file",
     "save_model",
     "verify_model_file",
+    "warn_if_other_sklearn",
 ]
 
 FORMAT = "classifier-model"
@@ -86,6 +94,9 @@ class LoadedModel:
 
 def library_versions() -> dict[str, str]:
     """Versions that decide whether a pickled model loads and behaves the same."""
+    import joblib
+    import sklearn
+
     return {
         "python": platform.python_version(),
         "classifier": classifier.__version__,
@@ -118,18 +129,14 @@ class _PackedVocabulary(dict):
     """
 
     def __reduce__(self):
-        terms = list(self)
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        offsets = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)])
+        text, offsets = pack_strings(list(self))
         columns = np.fromiter(self.values(), dtype=np.int64, count=len(self))
-        return _unpack_vocabulary, ("".join(terms).encode("utf-8"), offsets, columns)
+        return _unpack_vocabulary, (text.tobytes(), offsets, columns)
 
 
 def _unpack_vocabulary(text: bytes, offsets: np.ndarray, columns: np.ndarray) -> dict[str, int]:
     """The vocabulary dictionary of a :class:`_PackedVocabulary` (character ``offsets``)."""
-    joined = text.decode("utf-8")
-    terms = [joined[a:b] for a, b in pairwise(offsets.tolist())]
-    return dict(zip(terms, columns.tolist(), strict=True))
+    return dict(zip(unpack_strings(text, offsets), columns.tolist(), strict=True))
 
 
 def _packed(estimator: Any) -> Any:
@@ -137,6 +144,8 @@ def _packed(estimator: Any) -> Any:
     of its pipelines and feature unions (the tagger's ``transformer_``, a FeatureUnion of
     word and character n-grams); the estimator itself, its arrays and the estimators
     without a vocabulary are not copied or changed."""
+    from classifier.model.tagger import TopicTagger
+
     if isinstance(estimator, TopicTagger):
         packed = copy.copy(estimator)
         packed.transformer_ = _packed(estimator.transformer_)
@@ -194,6 +203,8 @@ def save_model(
 
             skops.io.dump(bundle, tmp, compression=zipfile.ZIP_DEFLATED)
         else:
+            import joblib
+
             # LZ4 decompresses several times faster than zlib, at about the same size.
             joblib.dump({**bundle, "tagger": _packed(tagger)}, tmp, compress=("lz4", 3))
         digest = file_sha256(tmp)
@@ -225,13 +236,10 @@ def _load_skops(path: Path, data: bytes) -> Any:
     return skops.io.load(io.BytesIO(data), trusted=SKOPS_TRUSTED)
 
 
-def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
-    """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``).
-
-    Unless ``trust``, the file's bytes must match its manifest, and for joblib (pickle)
-    files the manifest must be signed with the user's key: a forged file is refused before
-    any of it is unpickled. A file that is not one of this project's models is refused.
-    """
+def read_model_file(path: str | Path, trust: bool = False) -> bytes:
+    """The bytes of the model file ``path``; unless ``trust``, they must match its
+    manifest, and for joblib (pickle) files the manifest must be signed with the user's
+    key: a forged file is refused before any of it is unpickled."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
@@ -242,6 +250,23 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
         raise ModelFileError(f"{path}: cannot read the model file ({err.strerror})") from err
     if not trust:
         verify_model_file(path, signed=path.suffix != ".skops", data=data)
+    return data
+
+
+def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
+    """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``), verified
+    as :func:`read_model_file` says. A file that is not one of this project's models is
+    refused."""
+    return model_from_bytes(Path(path), read_model_file(path, trust=trust))
+
+
+def model_from_bytes(path: Path, data: bytes) -> LoadedModel:
+    """The model in ``data``, the bytes of the model file ``path`` (already verified)."""
+    import joblib
+    import sklearn
+
+    from classifier.model.tagger import TopicTagger
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sklearn.exceptions.InconsistentVersionWarning)
@@ -267,15 +292,21 @@ def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
             f"(this classifier reads versions {', '.join(map(str, READ_VERSIONS))})"
         )
     metadata = bundle.get("metadata", {})
+    warn_if_other_sklearn(path, metadata, sklearn.__version__)
+    return LoadedModel(bundle["tagger"], metadata, path)
+
+
+def warn_if_other_sklearn(path: Path, metadata: dict[str, Any], installed: str) -> None:
+    """Warn when the model of ``path`` was trained with a scikit-learn other than
+    ``installed``: its predictions may differ."""
     trained_with = metadata.get("versions", {}).get("scikit-learn")
-    if trained_with and trained_with != sklearn.__version__:
+    if trained_with and trained_with != installed:
         warnings.warn(
             f"{path}: trained with scikit-learn {trained_with}, loaded with "
-            f"{sklearn.__version__}; predictions may differ",
+            f"{installed}; predictions may differ",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return LoadedModel(bundle["tagger"], metadata, path)
 
 
 def is_mlflow_uri(uri: str) -> bool:
@@ -283,15 +314,11 @@ def is_mlflow_uri(uri: str) -> bool:
     return "://" in uri or uri.startswith(("runs:/", "models:/"))
 
 
-def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
-    """Load from a joblib path, or from an MLflow URI (``runs:/<id>``, ``models:/<name>@alias``).
-
-    From MLflow, the model's artifacts are downloaded and the file inside them is verified
-    like a local one (its manifest must be signed with the user's key): a shared tracking
-    server is writable by many.
-    """
+def model_path(uri: str) -> Path:
+    """The local model file of ``uri``: a joblib or skops path, or the model file among the
+    artifacts of an MLflow URI (``runs:/<id>``, ``models:/<name>@alias``), downloaded."""
     if not is_mlflow_uri(uri):
-        return load_model(uri, trust=trust)
+        return Path(uri)
     import mlflow.artifacts
 
     if uri.startswith("runs:/") and uri.rstrip("/").count("/") == 1:
@@ -308,4 +335,14 @@ def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
     )
     if not found:
         raise ModelFileError(f"{uri}: no model file (.joblib, .skops) among its artifacts")
-    return load_model(found[0], trust=trust)
+    return found[0]
+
+
+def load_model_uri(uri: str, trust: bool = False) -> LoadedModel:
+    """Load from a joblib path, or from an MLflow URI (``runs:/<id>``, ``models:/<name>@alias``).
+
+    From MLflow, the model's artifacts are downloaded and the file inside them is verified
+    like a local one (its manifest must be signed with the user's key): a shared tracking
+    server is writable by many.
+    """
+    return load_model(model_path(uri), trust=trust)

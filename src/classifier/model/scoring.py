@@ -14,132 +14,50 @@ scikit-learn pipeline's (tests/model/test_scoring.py checks this to 1e-9). Featu
 fast path does not cover (character n-grams, custom analyzers) use the fitted pipeline
 unchanged.
 
-The product: the features are built column by column (CSC) and the coefficients are held
-as a float32 copy laid out feature-major, ``(n_features, n_labels)``, made when the scorer
-is built (the model file and its estimators keep their float64 ``coef_``). SciPy's CSC
-product then reads each feature's row of coefficients once per batch, in feature order,
-instead of once per article at random: about four times faster than the float64 CSR
-product. Scores move from the float64 pipeline's by about 1e-6 (tests check 1e-5); a
-label can only change where a score lies that close to its threshold.
+Which taggers the fast path covers, and the float32 copy of the coefficients it
+multiplies by, are in :mod:`classifier.model.fast_path`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.multiclass import OneVsRestClassifier
 
-from classifier.model.cleaning import TextCleaner
-from classifier.model.features import WORD_TOKEN_PATTERN, word_vectorizer
-from classifier.model.ngrams import WordNgrams
-from classifier.model.tagger import TopicTagger
+from classifier.model.cleaning_rules import clean_texts
+from classifier.model.decisions import LabelRules
+from classifier.model.fast_path import fast_vectorizer, stacked_linear
+from classifier.model.ngrams import WORD_TOKEN_PATTERN, WordNgrams
+from classifier.model.packing import pack_strings, unpack_strings
+from classifier.model.weighting import Weighting
 
-
-def _fast_vectorizer(tagger: TopicTagger) -> TfidfVectorizer | None:
-    """The word TfidfVectorizer of ``tagger`` if the fast path reproduces it, else None."""
-    steps = getattr(tagger.transformer_, "steps", [])
-    if len(steps) != 2 or type(steps[0][1]) is not TextCleaner:
-        return None
-    vec = steps[1][1]
-    if type(vec) is not TfidfVectorizer:
-        return None
-    plain = (
-        vec.analyzer == "word"
-        and vec.tokenizer is None
-        and vec.preprocessor is None
-        and vec.stop_words is None
-        and vec.strip_accents is None
-        and vec.input == "content"
-        and vec.norm in ("l1", "l2", None)
-        and re.compile(vec.token_pattern).groups <= 1
-    )
-    return vec if plain else None
+if TYPE_CHECKING:
+    from classifier.model.tagger import TopicTagger
 
 
-def _stacked_linear(tagger: TopicTagger) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float32 coefficients ``(n_features, n_labels)`` (C order: each feature's labels are
-    contiguous) and float64 intercepts giving the tagger's scores with one matrix product,
-    or None for models that are not linear decision functions.
+@dataclass(frozen=True)
+class Tokenizing:
+    """How the fast path finds a text's words: the cleaner's options and the vectorizer's
+    ``lowercase``, ``token_pattern`` and ``ngram_range``."""
 
-    A copy: the tagger's estimators keep their own float64 ``coef_``.
-    """
-    if tagger.score_kind_ != "decision":
-        return None
-    model = tagger.model_
-    if isinstance(model, OneVsRestClassifier):
-        parts = model.estimators_
-        if not all(hasattr(e, "coef_") and hasattr(e, "intercept_") for e in parts):
-            return None  # e.g. a constant predictor for a label always present
-        if len(parts) != len(tagger.labels_) or len(parts) == 1:
-            return None
-        rows = [np.ravel(_dense(e.coef_)) for e in parts]
-        coef = np.empty((rows[0].size, len(parts)), dtype=np.float32)
-        block = 4096  # features at a time: the strided writes stay in cache
-        for start in range(0, len(coef), block):
-            coef[start : start + block] = np.stack([r[start : start + block] for r in rows], 1)
-        intercept = np.concatenate([np.ravel(e.intercept_) for e in parts])
-        return coef, intercept.astype(np.float64)
-    if hasattr(model, "coef_") and hasattr(model, "intercept_"):
-        coef = np.asarray(_dense(model.coef_))
-        intercept = np.ravel(model.intercept_)
-        if coef.shape[0] == 1:  # binary: scores are [-s, s], as in tagger._model_scores
-            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        if coef.shape[0] != len(tagger.labels_):
-            return None
-        return np.ascontiguousarray(coef.T, dtype=np.float32), intercept.astype(np.float64)
-    return None
+    cleaning: dict[str, Any]
+    lowercase: bool
+    token_pattern: str
+    ngram_range: tuple[int, int]
+
+    @property
+    def splits_ascii(self) -> bool:
+        """Whether a cleaned ASCII text's tokens are its space-separated words of two or
+        more characters (see :meth:`Scorer._tokens`)."""
+        return self.token_pattern == WORD_TOKEN_PATTERN and self.cleaning["punctuation"] == "space"
 
 
-def _count_matrix(
-    rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int], dtype
-) -> sp.csc_matrix:
-    """CSC matrix counting each ``(row, col)`` pair, row indices sorted in each column.
-
-    One sort of the combined ``col * n_rows + row`` keys: faster than building a COO
-    matrix and summing its duplicates.
-    """
-    n_rows, n_cols = shape
-    keys, counts = np.unique(cols * n_rows + rows, return_counts=True)
-    key_cols = keys // n_rows
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(np.bincount(key_cols, minlength=n_cols), out=indptr[1:])
-    return sp.csc_matrix((counts.astype(dtype), keys - key_cols * n_rows, indptr), shape=shape)
-
-
-def _normalize_rows(X: sp.csc_matrix, norm: str) -> None:
-    """Divide each row of ``X`` in place by its l1 or l2 norm, as
-    :func:`sklearn.preprocessing.normalize` does (rows of zeros stay zero)."""
-    values = np.abs(X.data) if norm == "l1" else X.data * X.data
-    norms = np.bincount(X.indices, weights=values, minlength=X.shape[0]).astype(np.float64)
-    if norm == "l2":
-        np.sqrt(norms, out=norms)
-    norms[norms == 0.0] = 1.0
-    X.data /= norms[X.indices]
-
-
-def _dense(matrix):
-    return matrix.toarray() if sp.issparse(matrix) else matrix
-
-
-def near_threshold(tagger: TopicTagger, scores: np.ndarray, tol: float) -> np.ndarray:
-    """Cells of ``scores`` whose predicted label may flip when the scores move by up to
-    ``tol``: a score within ``tol`` of its threshold or, where the best label is picked
-    (single-label models; multi-label rows with no label over its threshold and
-    ``at_least_one``), a best score within ``2 tol`` of the second best."""
-    if tagger.multilabel_:
-        margin = scores - np.asarray(tagger.thresholds_)
-        near = np.abs(margin) <= tol
-        picked = (margin.max(axis=1) < tol) & bool(tagger.at_least_one)
-    else:
-        margin, near = scores, np.zeros(scores.shape, dtype=bool)
-        picked = np.ones(len(scores), dtype=bool)
-    best_two = np.sort(margin, axis=1)[:, -2:]
-    tie = picked & (best_two[:, -1] - best_two[:, 0] <= 2 * tol)
-    return near | tie[:, None]
+# The version of the layout of Scorer.tables(): the tables cache rebuilds other versions.
+TABLES_VERSION = 1
 
 
 class Scorer:
@@ -147,32 +65,121 @@ class Scorer:
 
     ``fast`` tells whether the feature fast path is used; ``ngrams`` is its batch n-gram
     lookup (None for other n-gram ranges); ``linear`` whether scores come from one stacked
-    coefficient matrix ``coef`` (required by ``explain``).
+    coefficient matrix ``coef`` (required by ``explain``); ``rules`` turns scores into
+    labels. A scorer whose :meth:`tables` are not None can be rebuilt from them
+    (:meth:`from_tables`) without the tagger and without importing scikit-learn.
     """
 
     def __init__(self, tagger: TopicTagger) -> None:
+        from classifier.model.features import word_vectorizer
+
         self.tagger = tagger
-        self.labels = list(tagger.labels_)
-        self._vec = _fast_vectorizer(tagger)
-        self.fast = self._vec is not None
-        self._word = self._vec or word_vectorizer(tagger.transformer_.steps[-1][1])
+        self.rules = tagger.label_rules()
+        self.labels = list(self.rules.labels)
+        vec = fast_vectorizer(tagger)
+        self.fast = vec is not None
+        self._word = vec or word_vectorizer(tagger.transformer_.steps[-1][1])
         # Words left out of the vocabulary by max_df were seen in training: not OOV.
         self._seen = frozenset(getattr(tagger, "frequent_words_", ()))
         self.has_vocabulary = self._word is not None
         self._cleaner = tagger.transformer_.steps[0][1] if len(tagger.transformer_) == 2 else None
-        if self._word is not None:
-            self._vocab = self._word.vocabulary_
+        self._vocab = self._word.vocabulary_ if self._word is not None else None
+        self._terms: list[str] | None = None
+        self.ngrams = None
+        if self.fast:
+            self._weighting = Weighting.of(vec)
+            self._set_tokenizing(
+                Tokenizing(
+                    self._cleaner.get_params(),
+                    bool(vec.lowercase),
+                    vec.token_pattern,
+                    tuple(vec.ngram_range),
+                )
+            )
+            self.ngrams = self._word_ngrams()
+        elif self._word is not None:
             self._tokenize = re.compile(self._word.token_pattern).findall
-        self._split_ok = (
-            self.fast
-            and self._vec.token_pattern == WORD_TOKEN_PATTERN
-            and self._cleaner.punctuation == "space"
-        )
-        self.ngrams = self._word_ngrams() if self.fast else None
-        stacked = _stacked_linear(tagger)
+        stacked = stacked_linear(tagger)
         self.linear = stacked is not None
         self.coef, self.intercept = stacked if stacked else (None, None)
-        self._names: np.ndarray | None = None
+
+    def _set_tokenizing(self, tokenizing: Tokenizing) -> None:
+        self._tokenizing = tokenizing
+        self._tokenize = re.compile(tokenizing.token_pattern).findall
+        self._split_ok = tokenizing.splits_ascii
+
+    # ------------------------------------------------------------ tables
+
+    def tables(self) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
+        """What :meth:`from_tables` needs, as a JSON-able header and named arrays (data
+        only: no object to unpickle); None where the fast path or the stacked linear
+        scores do not apply, or the n-gram range has no batch lookup."""
+        if not (self.fast and self.linear and self.ngrams is not None):
+            return None
+        weighting = {k: v for k, v in asdict(self._weighting).items() if k != "idf"}
+        header = {
+            "version": TABLES_VERSION,
+            "labels": self.labels,
+            "multilabel": self.rules.multilabel,
+            "at_least_one": self.rules.at_least_one,
+            "tokenizing": asdict(self._tokenizing),
+            "weighting": weighting,
+        }
+        terms_text, terms_offsets = pack_strings(self.terms())
+        arrays = {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "thresholds": np.asarray(self.rules.thresholds, dtype=np.float64),
+            "terms_text": terms_text,
+            "terms_offsets": terms_offsets,
+            **{f"ngrams.{k}": v for k, v in self.ngrams.tables().items()},
+        }
+        if self._weighting.idf is not None:
+            arrays["idf"] = self._weighting.idf
+        return header, arrays
+
+    @classmethod
+    def from_tables(cls, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Scorer:
+        """The scorer that :meth:`tables` gave ``header`` and ``arrays`` for."""
+        if header.get("version") != TABLES_VERSION:
+            raise ValueError(f"tables version {header.get('version')} is not {TABLES_VERSION}")
+        self = cls.__new__(cls)
+        self.tagger = None
+        labels = tuple(header["labels"])
+        thresholds = np.asarray(arrays["thresholds"], dtype=np.float64)
+        rules = LabelRules(labels, bool(header["multilabel"]), thresholds, header["at_least_one"])
+        self.rules, self.labels = rules, list(labels)
+        self.fast = self.linear = self.has_vocabulary = True
+        self._weighting = Weighting(**header["weighting"], idf=arrays.get("idf"))
+        tokenizing = dict(header["tokenizing"])
+        tokenizing["ngram_range"] = tuple(tokenizing["ngram_range"])
+        self._set_tokenizing(Tokenizing(**tokenizing))
+        self._terms = None
+        self._packed_terms = (arrays["terms_text"], arrays["terms_offsets"])
+        self._vocab = self._cleaner = self._word = None
+        self._seen = frozenset()
+        ngrams = {
+            k.removeprefix("ngrams."): v for k, v in arrays.items() if k.startswith("ngrams.")
+        }
+        self.ngrams = self._word_ngrams(ngrams)
+        self.coef, self.intercept = arrays["coef"], np.asarray(arrays["intercept"])
+        n_features, n_labels = self._weighting.n_features, len(labels)
+        if self.coef.shape != (n_features, n_labels) or self.ngrams.n_features != n_features:
+            raise ValueError("tables of inconsistent shapes")
+        return self
+
+    def terms(self) -> list[str]:
+        """The fast path's feature names (vocabulary terms) in column order, built on
+        first use."""
+        if self._terms is None:
+            if self._vocab is None:
+                self._terms = unpack_strings(*self._packed_terms)
+            else:
+                terms = [""] * len(self._vocab)
+                for term, column in self._vocab.items():
+                    terms[column] = term
+                self._terms = terms
+        return self._terms
 
     # ------------------------------------------------------------ features
 
@@ -191,18 +198,7 @@ class Scorer:
     def weigh(self, rows: np.ndarray, cols: np.ndarray, n_texts: int) -> sp.csc_matrix:
         """The TF-IDF features of ``n_texts`` texts from the ``(row, col)`` of each n-gram
         found (fast path only), with :class:`TfidfTransformer`'s formulas, in its order."""
-        vec = self._vec
-        X = _count_matrix(rows, cols, (n_texts, len(self._vocab)), vec.dtype)
-        if vec.binary:
-            X.data.fill(1)
-        if vec.sublinear_tf:
-            np.log(X.data, X.data)
-            X.data += 1.0
-        if vec.use_idf:
-            X.data *= np.repeat(vec.idf_, np.diff(X.indptr))
-        if vec.norm is not None:
-            _normalize_rows(X, vec.norm)
-        return X
+        return self._weighting.weigh(rows, cols, n_texts)
 
     def _tokens(self, text: str) -> list[str]:
         """The vectorizer's tokens of one cleaned text.
@@ -217,7 +213,7 @@ class Scorer:
 
     def _count_strings(self, cleaned: list[str]):
         """Row and column of every n-gram found in the vocabulary (any ``ngram_range``)."""
-        low, high = self._vec.ngram_range
+        low, high = self._tokenizing.ngram_range
         get = self._vocab.get
         rows: list[int] = []
         cols: list[int] = []
@@ -243,27 +239,30 @@ class Scorer:
 
     def _prepare(self, texts: Sequence[str]) -> list[str]:
         """Texts cleaned (and case-folded) as the pipeline does before its token pattern."""
-        cleaned = self._cleaner.transform(texts)
-        return [t.lower() for t in cleaned] if self._vec.lowercase else cleaned
+        cleaned = clean_texts(texts, **self._tokenizing.cleaning)
+        return [t.lower() for t in cleaned] if self._tokenizing.lowercase else cleaned
 
-    def _word_ngrams(self) -> WordNgrams | None:
-        """Batch n-gram lookup for unigram and bigram vocabularies (else None)."""
-        if tuple(self._vec.ngram_range) not in ((1, 1), (1, 2), (2, 2)):
+    def _word_ngrams(self, tables: Mapping[str, np.ndarray] | None = None) -> WordNgrams | None:
+        """Batch n-gram lookup for unigram and bigram vocabularies (else None), from the
+        vocabulary or from the lookup's ``tables``."""
+        ngram_range = self._tokenizing.ngram_range
+        if ngram_range not in ((1, 1), (1, 2), (2, 2)):
             return None
-        cleaner = self._cleaner
-        return WordNgrams(
-            self._vocab,
-            tuple(self._vec.ngram_range),
-            prepare=self._prepare,
-            tokenize=self._tokens,
+        cleaning = self._tokenizing.cleaning
+        options = {
+            "ngram_range": ngram_range,
+            "prepare": self._prepare,
+            "tokenize": self._tokens,
             # Cleaning an ASCII text with these options only folds case and turns every
             # other character into a space: its tokens are its runs of letters and digits
             # (of letters only when numbers are removed).
-            ascii_tokens=self._split_ok and cleaner.digits in ("keep", "remove"),
-            lowercase=cleaner.lowercase or self._vec.lowercase,
-            split_digits=cleaner.digits == "remove",
-            seen_words=self._seen,
-        )
+            "ascii_tokens": self._split_ok and cleaning["digits"] in ("keep", "remove"),
+            "lowercase": cleaning["lowercase"] or self._tokenizing.lowercase,
+            "split_digits": cleaning["digits"] == "remove",
+        }
+        if tables is not None:
+            return WordNgrams.from_tables(tables, **options)
+        return WordNgrams(self._vocab, seen_words=self._seen, **options)
 
     def _oov_only(self, texts: Sequence[str]) -> np.ndarray | None:
         if self._word is None:
@@ -289,8 +288,7 @@ class Scorer:
     def explain(self, X, indicator: np.ndarray, k: int) -> list[dict[str, list]]:
         """For each text, its predicted labels' ``k`` terms with the largest contribution
         (coefficient x feature value) to the score, as ``{label: [[term, weight], ...]}``."""
-        if self._names is None:
-            self._names = np.asarray(self.tagger.transformer_[-1].get_feature_names_out())
+        names = self._feature_names()
         X = sp.csr_matrix(X)
         out = []
         for row in range(X.shape[0]):
@@ -301,9 +299,16 @@ class Scorer:
                 contrib = values * self.coef[cols, j]
                 order = np.argsort(-contrib, kind="stable")[:k]
                 item[self.labels[j]] = [
-                    [str(self._names[cols[i]]), round(float(contrib[i]), 6)]
-                    for i in order
-                    if contrib[i] > 0
+                    [names[cols[i]], round(float(contrib[i]), 6)] for i in order if contrib[i] > 0
                 ]
             out.append(item)
         return out
+
+    def _feature_names(self) -> list[str]:
+        """Every feature's name: the vocabulary's terms, or the fitted features' names."""
+        if self.fast:
+            return self.terms()
+        if self._terms is None:
+            names = self.tagger.transformer_[-1].get_feature_names_out()
+            self._terms = [str(name) for name in names]
+        return self._terms

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifier.data.labels import label_index, label_indicator
 from classifier.errors import ConfigError, DataError
 from classifier.model.cleaning import TextCleaner
+from classifier.model.decisions import LabelRules
 from classifier.model.features import build_features, fit_features, frequent_words, is_stateless
 from classifier.model.thresholds import FALLBACKS, Fallback, tune_thresholds
 
@@ -303,21 +304,21 @@ class TopicTagger(BaseEstimator):
         """Per-label scores of each text, shape ``(n_texts, n_labels)``."""
         return self.scores_from_features(self.transform_features(texts))
 
+    def label_rules(self) -> LabelRules:
+        """The fitted labels and how scores become labels (thresholds, ``at_least_one``)."""
+        check_is_fitted(self, "labels_")
+        return LabelRules(
+            tuple(self.labels_),
+            bool(self.multilabel_),
+            np.asarray(self.thresholds_, dtype=np.float64),
+            bool(self.at_least_one),
+        )
+
     def indicator_from_scores(
         self, scores: np.ndarray, thresholds: np.ndarray | None = None
     ) -> np.ndarray:
         """Boolean matrix of predicted labels from scores (multi-class: the best label)."""
-        n, k = scores.shape
-        if not self.multilabel_:
-            out = np.zeros((n, k), dtype=bool)
-            out[np.arange(n), scores.argmax(axis=1)] = True
-            return out
-        margin = scores - (self.thresholds_ if thresholds is None else thresholds)
-        out = margin >= 0
-        if self.at_least_one:
-            empty = ~out.any(axis=1)
-            out[np.flatnonzero(empty), margin[empty].argmax(axis=1)] = True
-        return out
+        return self.label_rules().indicator(scores, thresholds)
 
     def predict_indicator(self, texts: Iterable[str]) -> np.ndarray:
         """Boolean matrix ``(n_texts, n_labels)`` of predicted labels."""
@@ -329,11 +330,7 @@ class TopicTagger(BaseEstimator):
 
     def labels_from_indicator(self, indicator: np.ndarray) -> list[list[str]]:
         """Label names of each row of a boolean indicator matrix."""
-        names = list(self.labels_)
-        out: list[list[str]] = [[] for _ in range(len(indicator))]
-        for row, col in zip(*(a.tolist() for a in np.nonzero(indicator)), strict=True):
-            out[row].append(names[col])
-        return out
+        return self.label_rules().names(indicator)
 
     def indicator_from_labels(self, labels: Iterable[Sequence[str]]) -> np.ndarray:
         """Boolean matrix of the given label lists; labels unknown to the model are ignored."""

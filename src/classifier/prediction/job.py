@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,29 +18,33 @@ import pyarrow as pa
 from classifier.data.readers import block_lines, parse_jsonl_lines, parse_text_lines
 from classifier.data.records import Reject, Row, TextFields
 from classifier.errors import ConfigError
+from classifier.model.decisions import LabelRules
 from classifier.model.scoring import Scorer
-from classifier.model.tagger import TopicTagger
 from classifier.prediction.formatting import fixed_point_rows
 from classifier.prediction.options import PredictOptions, ThresholdOverride
 
+if TYPE_CHECKING:
+    from classifier.model.tagger import TopicTagger
 
-def resolve_thresholds(tagger: TopicTagger, threshold: ThresholdOverride) -> np.ndarray:
+
+def resolve_thresholds(rules: LabelRules, threshold: ThresholdOverride) -> np.ndarray:
     """The model's per-label thresholds with ``threshold`` applied: one number for every
     label, or ``{label: value}`` for some labels (the others keep the model's)."""
-    out = np.array(tagger.thresholds_, dtype=np.float64)
+    out = np.array(rules.thresholds, dtype=np.float64)
     if threshold is None:
         return out
-    if not tagger.multilabel_:
+    if not rules.multilabel:
         raise ConfigError(
             "threshold: this model is single-label (it always picks its best label); "
             "thresholds apply to multi-label models only"
         )
     if isinstance(threshold, Mapping):
-        index = {name: i for i, name in enumerate(tagger.labels_)}
+        index = {name: i for i, name in enumerate(rules.labels)}
         unknown = sorted(set(threshold) - set(index))
         if unknown:
             raise ConfigError(
-                f"threshold: unknown label(s) {unknown}; the model's labels are {tagger.labels_}"
+                f"threshold: unknown label(s) {unknown}; "
+                f"the model's labels are {list(rules.labels)}"
             )
         for name, value in threshold.items():
             out[index[name]] = _number(value, f"threshold.{name}")
@@ -101,7 +105,6 @@ class TaggingJob:
         scores: str = "all",
     ) -> None:
         self.scorer = scorer
-        self.tagger = scorer.tagger
         self.kind = kind
         self.fields = fields
         self.thresholds = thresholds
@@ -156,10 +159,10 @@ class TaggingJob:
     def decide(self, X, oov: np.ndarray | None) -> Tagged:
         """:meth:`tag` of texts whose features are ``X`` (out-of-vocabulary rates ``oov``)."""
         scores = self.scorer.scores(X)
-        indicator = self.tagger.indicator_from_scores(scores, self.thresholds)
+        indicator = self.scorer.rules.indicator(scores, self.thresholds)
         if self.top_k:
             indicator = _keep_top_k(indicator, scores, self.top_k)
-        labels = self.tagger.labels_from_indicator(indicator)
+        labels = self.scorer.rules.names(indicator)
         explained = self.scorer.explain(X, indicator, self.explain) if self.explain else None
         return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
 
@@ -243,14 +246,15 @@ def _keep_top_k(indicator: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray
 
 
 def make_job(
-    tagger: TopicTagger, kind: str, options: PredictOptions, fields: TextFields
+    model: TopicTagger | Scorer, kind: str, options: PredictOptions, fields: TextFields
 ) -> TaggingJob:
-    """The job of ``options`` on ``tagger``, reading rows by ``fields`` and writing ``kind``;
-    raises a one-line ConfigError for an option the model cannot honour."""
-    scorer = Scorer(tagger)
+    """The job of ``options`` on ``model`` (a fitted tagger, or its scorer), reading rows
+    by ``fields`` and writing ``kind``; raises a one-line ConfigError for an option the
+    model cannot honour."""
+    scorer = model if isinstance(model, Scorer) else Scorer(model)
     if options.explain and not scorer.linear:
         raise ConfigError("explain needs a linear model (coefficients per term)")
-    thresholds = resolve_thresholds(tagger, options.threshold)
+    thresholds = resolve_thresholds(scorer.rules, options.threshold)
     return TaggingJob(
         scorer,
         kind,

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
@@ -33,12 +33,15 @@ from classifier.data.records import (
     TextFields,
 )
 from classifier.errors import DataError
-from classifier.model.tagger import TopicTagger
+from classifier.model.scoring import Scorer
 from classifier.prediction.job import Chunk, TaggingJob, make_job, run_chunk
 from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
 from classifier.prediction.paths import check_paths, default_rejects_path
 from classifier.prediction.workers import ordered_map, resolve_n_jobs
 from classifier.prediction.writers import ChunkWriter
+
+if TYPE_CHECKING:
+    from classifier.model.tagger import TopicTagger
 
 
 @dataclass
@@ -183,13 +186,14 @@ class _Run:
 
 
 def predict_file(
-    tagger: TopicTagger,
+    model: TopicTagger | Scorer,
     input_path: str,
     output_path: str,
     options: PredictOptions = DEFAULT_OPTIONS,
     model_fields: TextFields = DEFAULT_FIELDS,
 ) -> Summary:
-    """Tag every article of ``input_path`` and write ``output_path`` atomically.
+    """Tag every article of ``input_path`` with ``model`` (a fitted tagger, or its
+    scorer) and write ``output_path`` atomically.
 
     Rows are read by ``model_fields`` (the fields the model was trained with), or by the
     fields ``options`` name. Bad rows go to ``options.rejects`` (default
@@ -207,7 +211,7 @@ def predict_file(
     if input_path != STDIO and not Path(input_path).exists():
         raise DataError(f"{input_path}: input file not found")
     fields = options.text_fields_for(model_fields)
-    job = make_job(tagger, kind, options, fields)
+    job = make_job(model, kind, options, fields)
     summary = Summary(output=output_path, rejects=rejects_path)
     state = _Run(job, (input_path, output_path, rejects_path), options)
     tasks = _tasks(input_path, fields, options.batch_size)
@@ -230,7 +234,7 @@ def predict_file(
         if summary.rejected == 0:
             Path(rejects_path).unlink(missing_ok=True)
             summary.rejects = None
-    labels = tagger.labels_
+    labels = job.scorer.labels
     summary.label_counts = {name: int(c) for name, c in zip(labels, state.counts, strict=True)}
     if job.oov and state.oov_n:
         summary.set_oov_mean(state.oov_sum / state.oov_n, options.oov_warning)

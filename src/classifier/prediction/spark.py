@@ -305,7 +305,7 @@ def _write_outputs(
         summary.rejects = rejects_path
     label_rows = good.select(F.explode("labels").alias("label")).groupBy("label").count()
     found = {row["label"]: row["count"] for row in label_rows.collect()}
-    summary.label_counts = {name: int(found.get(name, 0)) for name in job.tagger.labels_}
+    summary.label_counts = {name: int(found.get(name, 0)) for name in job.scorer.labels}
     if job.oov and summary.tagged:
         oov_sum = sum(row["oov_sum"] or 0.0 for row in counts if row["ok"])
         summary.set_oov_mean(oov_sum / summary.tagged, options.oov_warning)

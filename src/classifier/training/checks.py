@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 
 from classifier.data.corpus import Corpus, Split
-from classifier.model.cleaning import clean_text
+from classifier.model.cleaning_rules import clean_text
 
 log = logging.getLogger(__name__)
 
