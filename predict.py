@@ -29,6 +29,7 @@ def main(cfg: DictConfig) -> None:
             PredictOptions.from_config(cfg),
             trust=cfg.trust,
             tracking_uri=cfg.mlflow.tracking_uri,
+            cache=cfg.cache,
         ),
         debug=cfg.debug,
     )

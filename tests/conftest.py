@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,10 @@ REPO = Path(__file__).resolve().parents[1]
 # Models the tests write are signed with a test key (inherited by subprocesses), never with
 # the user's own key, which the tests must not create or read.
 os.environ["CLASSIFIER_SIGNING_KEY"] = "key-of-the-test-suite-" + "0" * 32
+# Cached scorer tables (classifier.model.tables) go to a folder of the test session, never
+# to the user's ~/.cache.
+os.environ["CLASSIFIER_CACHE_DIR"] = tempfile.mkdtemp(prefix="classifier-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CLASSIFIER_CACHE_DIR"], ignore_errors=True)
 
 
 # What the project's own runs write (conf/paths): the tests write theirs elsewhere.

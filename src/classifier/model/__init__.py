@@ -1,3 +1,3 @@
-"""The model: text cleaning, features, thresholds, the tagger estimator, fast scoring, metrics
-and the model file (save, verify, load). Imports only classifier.errors, classifier.atomic and
-classifier.data (for the corpus type)."""
+"""The model: text cleaning, features, thresholds, the tagger estimator, fast scoring and its
+cached tables, metrics and the model file (save, verify, load). Imports only
+classifier.errors, classifier.atomic and classifier.data (for the corpus type)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from classifier.data.records import model_fields
 from classifier.model.persistence import is_mlflow_uri, load_model_uri
+from classifier.model.tables import load_scorer
 from classifier.prediction.local import Summary, predict_file
 from classifier.prediction.options import DEFAULT_OPTIONS, PredictOptions
 from classifier.prediction.paths import check_paths, default_rejects_path
@@ -17,9 +18,14 @@ def run_prediction(
     options: PredictOptions = DEFAULT_OPTIONS,
     trust: bool = False,
     tracking_uri: str | None = None,
+    cache: bool = True,
 ) -> Summary:
     """Load ``model`` (a joblib path or an MLflow URI) and tag ``input`` into ``output`` on
-    ``options.engine``; options the engine cannot honour become warnings of the summary."""
+    ``options.engine``; options the engine cannot honour become warnings of the summary.
+
+    The local engine reads the model's cached scorer tables where ``cache`` allows
+    (:mod:`classifier.model.tables`); Spark executors get the fitted tagger.
+    """
     warnings = options.unsupported()
     # Before the model is read: a run that would write over its input stops at once.
     rejects = options.rejects or (
@@ -30,13 +36,14 @@ def run_prediction(
         import mlflow
 
         mlflow.set_tracking_uri(tracking_uri)
-    loaded = load_model_uri(model, trust=trust)
-    fields = model_fields(loaded.metadata)
     if options.engine == "spark":
         from classifier.prediction.spark import predict_spark
 
+        loaded = load_model_uri(model, trust=trust)
+        fields = model_fields(loaded.metadata)
         summary = predict_spark(loaded.tagger, input, output, options, fields)
     else:
-        summary = predict_file(loaded.tagger, input, output, options, fields)
+        scorer, metadata = load_scorer(model, trust=trust, cache=cache)
+        summary = predict_file(scorer, input, output, options, model_fields(metadata))
     summary.warnings[:0] = warnings
     return summary
