@@ -92,12 +92,20 @@ def test_cache_false_neither_reads_nor_writes(model_file, cache):
     assert scorer.tagger is not None and not cache.exists()
 
 
-@pytest.mark.parametrize("damage", ["truncated array", "bad header", "other version"])
+@pytest.mark.parametrize(
+    "damage", ["truncated array", "bad header", "other version", "short array", "bad index"]
+)
 def test_an_unusable_entry_is_rebuilt(model_file, cache, damage):
     tables.load_scorer(str(model_file))
     entry = cache / file_sha256(model_file)
     if damage == "truncated array":
         (entry / "coef.npy").write_bytes((entry / "coef.npy").read_bytes()[:100])
+    elif damage == "short array":
+        np.save(entry / "intercept.npy", np.zeros(1))
+    elif damage == "bad index":
+        cols = np.load(entry / "ngrams.bigram_cols.npy")
+        cols[0] = 10**9
+        np.save(entry / "ngrams.bigram_cols.npy", cols)
     elif damage == "bad header":
         (entry / "header.json").write_text("{not json")
     else:

@@ -105,7 +105,35 @@ def read_tables(entry: Path, sha256: str) -> tuple[Scorer, dict[str, Any]]:
         path.stem: np.load(path, mmap_mode="r" if path.stem in MAPPED else None)
         for path in entry.glob("*.npy")
     }
+    _check_arrays(arrays, len(stamp["scorer"]["labels"]))
     return Scorer.from_tables(stamp["scorer"], arrays), stamp["metadata"]
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], n_labels: int) -> None:
+    """Raise ValueError unless the arrays have the lengths and index ranges that
+    :meth:`Scorer.tables` gives them: a damaged entry is rebuilt, never used."""
+    n_features = int(arrays["ngrams.n_features"])
+    n_words = len(arrays["ngrams.unigram_cols"])
+    lengths = {
+        "coef": (n_features, n_labels),
+        "intercept": (n_labels,),
+        "thresholds": (n_labels,),
+        "terms_offsets": (n_features + 1,),
+        "ngrams.known": (n_words,),
+        "ngrams.words_offsets": (n_words + 1,),
+        "ngrams.bigram_cols": arrays["ngrams.bigram_keys"].shape,
+        "ngrams.short_ids": arrays["ngrams.short_keys"].shape,
+        **({"idf": (n_features,)} if "idf" in arrays else {}),
+    }
+    for name, shape in lengths.items():
+        if arrays[name].shape != shape:
+            raise ValueError(f"{name}: shape {arrays[name].shape}, expected {shape}")
+    columns = ("ngrams.unigram_cols", "ngrams.bigram_cols")
+    ranges = {**dict.fromkeys(columns, n_features), "ngrams.short_ids": n_words}
+    for name, limit in ranges.items():
+        values = arrays[name]
+        if len(values) and (values.max() >= limit or values.min() < -1):
+            raise ValueError(f"{name}: index out of range")
 
 
 def _prune(folder: Path, keep: int) -> None:
