@@ -172,21 +172,14 @@ class WordNgrams:
             vocabulary, seen_words
         )
         word_list = words.to_pylist()
-        words_text, words_offsets = pack_strings(word_list)
         unigrams = np.full(len(word_list), -1, dtype=np.int64)
         unigrams[: len(unigram_cols)] = unigram_cols
-        # Whether each word counts as known for the out-of-vocabulary rate.
-        known = unigrams >= 0
-        index = dict(zip(word_list, range(len(word_list)), strict=True))
-        known[[index[w] for w in seen_words]] = True
         short_keys, short_ids = _word_keys(words)
         self._load(
             {
                 "n_features": np.int64(len(vocabulary)),
-                "words_text": words_text,
-                "words_offsets": words_offsets,
                 "unigram_cols": unigrams,
-                "known": known,
+                "known": unigrams >= 0,  # counts as known for the out-of-vocabulary rate
                 "bigram_keys": first_ids * max(len(word_list), 1) + second_ids,
                 "bigram_cols": bigram_cols,
                 "short_keys": short_keys,
@@ -194,6 +187,7 @@ class WordNgrams:
             },
             word_list,
         )
+        self._known[[self._words[w] for w in seen_words]] = True
 
     @classmethod
     def from_tables(
@@ -213,9 +207,19 @@ class WordNgrams:
         return self
 
     def tables(self) -> dict[str, np.ndarray]:
-        """The lookup's arrays (words, their columns and keys, bigram keys), from which
-        :meth:`from_tables` rebuilds it without the vocabulary."""
-        return dict(self._tables)
+        """The lookup's arrays, from which :meth:`from_tables` rebuilds it (no vocabulary)."""
+        words_text, words_offsets = pack_strings(list(self._words))
+        return {
+            "n_features": np.int64(self.n_features),
+            "words_text": words_text,
+            "words_offsets": words_offsets,
+            "unigram_cols": self._unigram_cols,
+            "known": self._known,
+            "bigram_keys": self._bigrams.to_numpy(),
+            "bigram_cols": self._bigram_cols,
+            "short_keys": self._short.to_numpy(),
+            "short_ids": self._short_ids,
+        }
 
     def _configure(self, ngram_range, prepare, tokenize, ascii_tokens, lowercase, split_digits):
         if tuple(ngram_range) not in ((1, 1), (1, 2), (2, 2)):
@@ -228,7 +232,6 @@ class WordNgrams:
         self._byte_codes = (_LETTER_CODES if split_digits else _BYTE_CODES)[lowercase]
 
     def _load(self, tables: Mapping[str, np.ndarray], word_list: list[str]) -> None:
-        self._tables = dict(tables)
         self.n_features = int(tables["n_features"])
         self._words = dict(zip(word_list, range(len(word_list)), strict=True))
         self._unigram_cols = np.asarray(tables["unigram_cols"])

@@ -13,6 +13,7 @@ reads and verifies a model file without them (scikit-learn takes about a second 
 from __future__ import annotations
 
 import copy
+import hashlib
 import importlib
 import io
 import platform
@@ -236,10 +237,10 @@ def _load_skops(path: Path, data: bytes) -> Any:
     return skops.io.load(io.BytesIO(data), trusted=SKOPS_TRUSTED)
 
 
-def read_model_file(path: str | Path, trust: bool = False) -> bytes:
-    """The bytes of the model file ``path``; unless ``trust``, they must match its
-    manifest, and for joblib (pickle) files the manifest must be signed with the user's
-    key: a forged file is refused before any of it is unpickled."""
+def read_model_file(path: str | Path, trust: bool = False) -> tuple[bytes, str]:
+    """The bytes of the model file ``path`` and their sha256; unless ``trust``, they must
+    match its manifest, and for joblib (pickle) files the manifest must be signed with the
+    user's key: a forged file is refused before any of it is unpickled."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
@@ -248,16 +249,17 @@ def read_model_file(path: str | Path, trust: bool = False) -> bytes:
         data = path.read_bytes()
     except OSError as err:
         raise ModelFileError(f"{path}: cannot read the model file ({err.strerror})") from err
+    # Verified, the manifest's sha256 is the bytes' own: they are hashed once.
     if not trust:
-        verify_model_file(path, signed=path.suffix != ".skops", data=data)
-    return data
+        return data, verify_model_file(path, signed=path.suffix != ".skops", data=data)["sha256"]
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def load_model(path: str | Path, trust: bool = False) -> LoadedModel:
     """Load a model file written by :func:`save_model` (``.joblib`` or ``.skops``), verified
     as :func:`read_model_file` says. A file that is not one of this project's models is
     refused."""
-    return model_from_bytes(Path(path), read_model_file(path, trust=trust))
+    return model_from_bytes(Path(path), read_model_file(path, trust=trust)[0])
 
 
 def model_from_bytes(path: Path, data: bytes) -> LoadedModel:

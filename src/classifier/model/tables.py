@@ -19,7 +19,7 @@ and one that cannot be written is skipped: the cache never fails a run.
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import os
 import shutil
@@ -55,6 +55,7 @@ def cache_dir() -> Path:
     return Path(base) / "classifier" / "scorer-tables"
 
 
+@functools.cache
 def _sklearn_version() -> str:
     try:
         return version("scikit-learn")
@@ -149,8 +150,7 @@ def load_scorer(uri: str, trust: bool = False, cache: bool = True) -> tuple[Scor
     as :func:`~classifier.model.persistence.load_model` does; from its cached tables if
     ``cache`` and they exist, else from the model, then cached."""
     path = model_path(uri)
-    data = read_model_file(path, trust=trust)
-    sha256 = hashlib.sha256(data).hexdigest()
+    data, sha256 = read_model_file(path, trust=trust)
     entry = cache_dir() / sha256
     if cache and entry.is_dir():
         try:
