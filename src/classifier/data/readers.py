@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -81,6 +82,7 @@ def parse_text_lines(first_line: int, lines: Iterable[bytes]) -> Iterator[Row | 
 
 
 _AGAIN = object()  # a line for Python's json module
+_NEWLINE = ord("\n")
 _PLAIN = (str, int, bool, type(None))
 
 
@@ -157,9 +159,15 @@ def read_jsonl_blocks(path: str, block_bytes: int = 1 << 22) -> Iterator[tuple[i
                 continue
             block, rest = data[: cut + 1], data[cut + 1 :]
             yield line, block
-            line += block.count(b"\n")
+            line += _count_newlines(block)
     if rest:
         yield line, rest
+
+
+def _count_newlines(block: bytes) -> int:
+    """``block.count(b"\\n")`` with NumPy, which releases the GIL (bytes.count holds it),
+    so that the reading thread does not hold up the workers."""
+    return int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == _NEWLINE))
 
 
 def block_lines(block: bytes) -> list[bytes]:
