@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.model.cleaning import TextCleaner
-from classifier.model.ngrams import WordNgrams, packed_key
+from classifier.model.ngrams import WordNgrams
+from classifier.model.token_keys import packed_key
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 CLEANER = TextCleaner()
@@ -53,6 +54,8 @@ def per_text(rows, cols, n):
 
 WORDS = ["oil", "gas", "price", "opec", "bpd", "x86", "2024", "regulators", "cryptocurrency"]
 WORDS += ["électricité", "naïve", "東京"]
+# Words of 11 to 20 characters are found by two keys, longer ones by their text.
+WORDS += ["internationalization", "internationalizations", "nationwideXency"]
 TERMS = [*WORDS, "oil price", "gas price", "opec oil", "cryptocurrency mining", "東京 oil"]
 # "mining" only appears inside a bigram: a word with an id but no unigram column.
 VOCABULARIES = {
@@ -62,6 +65,8 @@ VOCABULARIES = {
 }
 PIECES = [*WORDS, "mining", "Oil", "PRICE", "a", "I", "7", "4.5", "12,400", "snake_case"]
 PIECES += ["verylongunknownword", "Cryptocurrency", "ümlaut", "\u00a0", "\x00", "l'or"]
+# The first ten characters of a known word with another rest, and the reverse.
+PIECES += ["cryptocurrencies", "abcdefghijency", "internationalizationsX"]
 SEPARATORS = [" ", "  ", "\n", "\n\n", "/", "-", ". ", ", ", "\t", "_", '"', "'"]
 
 texts_strategy = st.lists(
@@ -86,9 +91,15 @@ def test_batch_lookup_equals_one_lookup_per_ngram(ngram_range, cleaner, texts):
 
 @pytest.mark.parametrize("cleaner", [CLEANER, NO_DIGITS], ids=["digits-kept", "digits-removed"])
 @settings(max_examples=100, deadline=None)
-@given(texts=st.lists(st.text(alphabet=st.characters(max_codepoint=127), max_size=60), max_size=8))
+@given(
+    texts=st.lists(
+        st.text(alphabet=st.sampled_from("aqQzb1 \n.,-") | st.characters(max_codepoint=127)),
+        max_size=8,
+    )
+)
 def test_any_ascii_text_is_tokenized_as_the_cleaner_and_token_pattern_do(cleaner, texts):
-    vocabulary = {w: i for i, w in enumerate(["ab", "a1", "zz", "ab zz", "q" * 11, "42"])}
+    words = ["ab", "a1", "zz", "ab zz", "q" * 11, "q" * 20, "q" * 21, "42"]
+    vocabulary = {w: i for i, w in enumerate(words)}
     vocabulary |= {"a" * 10: len(vocabulary), "Ab": len(vocabulary) + 1}
     rows, cols, oov = lookup(vocabulary, (1, 2), cleaner=cleaner).count(texts)
     expected_cols, expected_oov = reference(vocabulary, (1, 2), texts, cleaner)
@@ -98,10 +109,11 @@ def test_any_ascii_text_is_tokenized_as_the_cleaner_and_token_pattern_do(cleaner
 
 def test_the_string_path_alone_gives_the_same_result():
     texts = ["Oil price: OPEC oil, gas price.", "cryptocurrency mining\nregulators", "東京 oil"]
+    texts += ["Internationalization, internationalizations and cryptocurrencies"]
     vocabulary = VOCABULARIES[(1, 2)]
     fast = lookup(vocabulary, (1, 2)).count(texts)
     slow = lookup(vocabulary, (1, 2), ascii_tokens=False).count(texts)
-    assert per_text(fast[0], fast[1], 3) == per_text(slow[0], slow[1], 3)
+    assert per_text(fast[0], fast[1], 4) == per_text(slow[0], slow[1], 4)
     np.testing.assert_array_equal(fast[2], slow[2])
 
 

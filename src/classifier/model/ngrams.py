@@ -4,11 +4,10 @@ Why this exists: scikit-learn's analyzer, like any tokenizer in Python, makes on
 object and one dictionary lookup per token and per n-gram; for a news article that is
 about 300 Python-level steps, most of the cost of scoring it. :class:`WordNgrams` finds
 the tokens of plain ASCII texts with NumPy over the bytes of the whole batch, packs each
-token of up to 10 characters losslessly into one 64-bit integer (6 bits per letter or
-digit, so two different tokens never share a key) and looks every token up in a pandas
-integer hash table, then every pair of adjacent token ids (one int64 key per pair) in
-another: no Python object per token, except for the few tokens longer than 10
-characters, which are looked up by their text. Texts with other characters go through
+token losslessly into 64-bit integers (:mod:`classifier.model.token_keys`) and looks every
+token up in pandas integer hash tables, then every pair of adjacent token ids (one int64
+key per pair) in another: no Python object per token, except for the rare tokens longer
+than 20 characters, which are looked up by their text. Texts with other characters go through
 the cleaner and the vectorizer's own token pattern, one dictionary lookup per token. The
 tables are built from the vocabulary with Arrow compute functions and NumPy, not one
 Python call per term, so a 300,000-term model is ready in a fraction of a second.
@@ -26,56 +25,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from classifier.model.packing import pack_strings, unpack_strings
+from classifier.model.token_keys import (
+    BYTE_CODES,
+    LETTER_CODES,
+    LONG,
+    PACKED,
+    LongWords,
+    pack,
+    word_keys,
+)
 
 # Tokens of two or more word characters: the scikit-learn default, stated so it is visible
 # (the features' vectorizers use it, and the fast paths split texts by it).
 WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-_ALNUM = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_PACKED = 10  # characters packed into one key: 10 x 6 bits fit an int64
-_CODE = np.zeros(256, dtype=np.int64)  # 1..62 for letters and digits, 0 for the rest
-_CODE[np.frombuffer(_ALNUM, dtype=np.uint8)] = np.arange(1, len(_ALNUM) + 1)
-_LOWER = np.arange(256, dtype=np.uint8)
-_LOWER[ord("A") : ord("Z") + 1] += ord("a") - ord("A")
-_BYTE_CODES = {False: _CODE.astype(np.uint8), True: _CODE.astype(np.uint8)[_LOWER]}
-# The same codes with digits as separators, for texts whose cleaner removes numbers.
-_NO_DIGITS = _CODE.astype(np.uint8)
-_NO_DIGITS[np.frombuffer(b"0123456789", dtype=np.uint8)] = 0
-_LETTER_CODES = {False: _NO_DIGITS, True: _NO_DIGITS[_LOWER]}
-
-
-def packed_key(token: str) -> int | None:
-    """The 64-bit key of an ASCII letters-and-digits token of at most 10 characters (else
-    None), as :meth:`WordNgrams.count` computes it for every such token of a text: the
-    6-bit code of its i-th character at bits ``6 i``."""
-    if not (len(token) <= _PACKED and token.isascii() and token.isalnum()):
-        return None
-    return sum(int(_CODE[char]) << (6 * i) for i, char in enumerate(token.encode("ascii")))
-
-
-_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
-
-
-def _u64(value: int) -> np.uint64:
-    return np.uint64(value)
-
-
-def _pack(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """:func:`packed_key` of the tokens ``codes[starts[i] : starts[i] + lengths[i]]`` (6-bit
-    codes in a uint8 array followed by at least 16 zeros), for tokens of up to 10
-    characters; longer tokens get the key of their first 10.
-
-    Each token's first 8 codes are read as one little-endian uint64 (a view of the bytes
-    at every offset), masked to the token's length and squeezed from 8 to 6 bits per
-    character; the next 2 codes fill bits 48 to 59.
-    """
-    words = np.ndarray((len(codes) - 7,), dtype=np.uint64, buffer=codes, strides=(1,))
-    x = words[starts] & _BYTE_MASKS[np.minimum(lengths, 8)]
-    x = (x & _u64(0x003F003F003F003F)) | ((x >> _u64(2)) & _u64(0x0FC00FC00FC00FC0))
-    x = (x & _u64(0x00000FFF00000FFF)) | ((x >> _u64(4)) & _u64(0x00FFF00000FFF000))
-    x = (x & _u64(0xFFFFFF)) | ((x >> _u64(8)) & _u64(0xFFFFFF000000))
-    y = words[starts + 8] & _BYTE_MASKS[np.clip(lengths - 8, 0, 2)]
-    y = (y & _u64(0x3F)) | ((y >> _u64(2)) & _u64(0xFC0))
-    return (x | (y << _u64(48))).view(np.int64)
 
 
 def _vocabulary_words(vocabulary: Mapping[str, int], seen_words: list[str]):
@@ -94,30 +56,21 @@ def _vocabulary_words(vocabulary: Mapping[str, int], seen_words: list[str]):
     return words, columns[~is_pair], columns[is_pair], ids
 
 
-def _word_keys(words: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`packed_key` of every word that has one, and those words' indices."""
-    offsets = np.frombuffer(words.buffers()[1], dtype=np.int32)[words.offset :][: len(words) + 1]
-    data = np.frombuffer(words.buffers()[2], dtype=np.uint8)[: offsets[-1]]
-    codes = np.concatenate([_CODE.astype(np.uint8)[data], np.zeros(16, np.uint8)])
-    starts, lengths = offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64)
-    # A word has a key if it is 1 to 10 letters or digits: no byte of code 0.
-    zeros = np.concatenate([[0], np.cumsum(codes[: len(data)] == 0)])
-    ok = (lengths >= 1) & (lengths <= _PACKED) & (zeros[starts + lengths] == zeros[starts])
-    index = np.flatnonzero(ok)
-    return _pack(codes, starts[index], lengths[index]), index
-
-
 class Tokens(NamedTuple):
     """The tokens of a batch of texts, from :meth:`WordNgrams.tokenize`.
 
-    ``keys``: the packed key of each token of the ASCII texts (found in their raw bytes),
-    ``key_doc`` its text; ``long``: the text of those over 10 characters, at positions
-    ``long_at``; ``ids``: the word ids of the other texts' tokens, ``id_doc`` their text.
+    ``keys``: the packed key of each token of the ASCII texts (found in their raw bytes;
+    of its first 10 characters), ``key_doc`` its text; ``second_keys``: the key of the rest
+    of those of 11 to 20 characters, at positions ``second_at``; ``long``: the text of
+    longer ones, at positions ``long_at``; ``ids``: the word ids of the other texts'
+    tokens, ``id_doc`` their text.
     """
 
     n_texts: int
     keys: np.ndarray
     key_doc: np.ndarray
+    second_at: np.ndarray
+    second_keys: np.ndarray
     long_at: np.ndarray
     long: list[str]
     ids: np.ndarray
@@ -174,7 +127,8 @@ class WordNgrams:
         word_list = words.to_pylist()
         unigrams = np.full(len(word_list), -1, dtype=np.int64)
         unigrams[: len(unigram_cols)] = unigram_cols
-        short_keys, short_ids = _word_keys(words)
+        key_ids, first_keys, second_keys = word_keys(words)
+        short = second_keys == 0  # words of at most 10 characters
         self._load(
             {
                 "n_features": np.int64(len(vocabulary)),
@@ -182,8 +136,14 @@ class WordNgrams:
                 "known": unigrams >= 0,  # counts as known for the out-of-vocabulary rate
                 "bigram_keys": first_ids * max(len(word_list), 1) + second_ids,
                 "bigram_cols": bigram_cols,
-                "short_keys": short_keys,
-                "short_ids": short_ids,
+                "short_keys": first_keys[short],
+                "short_ids": key_ids[short],
+                **{
+                    f"long.{k}": v
+                    for k, v in LongWords(first_keys[~short], second_keys[~short], key_ids[~short])
+                    .tables()
+                    .items()
+                },
             },
             word_list,
         )
@@ -219,6 +179,7 @@ class WordNgrams:
             "bigram_cols": self._bigram_cols,
             "short_keys": self._short.to_numpy(),
             "short_ids": self._short_ids,
+            **{f"long.{k}": v for k, v in self._long.tables().items()},
         }
 
     def _configure(self, ngram_range, prepare, tokenize, ascii_tokens, lowercase, split_digits):
@@ -229,7 +190,7 @@ class WordNgrams:
         self._tokenize = tokenize
         self._ascii = ascii_tokens
         self._lowercase = lowercase
-        self._byte_codes = (_LETTER_CODES if split_digits else _BYTE_CODES)[lowercase]
+        self._byte_codes = (LETTER_CODES if split_digits else BYTE_CODES)[lowercase]
 
     def _load(self, tables: Mapping[str, np.ndarray], word_list: list[str]) -> None:
         self.n_features = int(tables["n_features"])
@@ -241,6 +202,9 @@ class WordNgrams:
         self._bigram_cols = np.asarray(tables["bigram_cols"])
         self._short_ids = np.asarray(tables["short_ids"])
         self._short = pd.Index(tables["short_keys"])
+        self._long = LongWords.from_tables(
+            {k.removeprefix("long."): v for k, v in tables.items() if k.startswith("long.")}
+        )
         # Build the hash tables now, not on first use by concurrent threads.
         self._bigrams.get_indexer(np.zeros(1, dtype=np.int64))
         self._short.get_indexer(np.zeros(1, dtype=np.int64))
@@ -264,9 +228,9 @@ class WordNgrams:
             )
             rest = np.setdiff1d(np.arange(len(texts)), fast)
         plain = [texts[i] for i in fast] if len(rest) else texts
-        keys, key_doc, long_at, long = self._ascii_tokens("\n".join(plain), plain)
+        keys, key_doc, seconds, long = self._ascii_tokens("\n".join(plain), plain)
         ids, id_doc = self._string_ids(self._prepare([texts[i] for i in rest]))
-        return Tokens(len(texts), keys, fast[key_doc], long_at, long, ids, rest[id_doc])
+        return Tokens(len(texts), keys, fast[key_doc], *seconds, *long, ids, rest[id_doc])
 
     def lookup(self, tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`count` of the texts of ``tokens``: every token's word id in one hash
@@ -274,6 +238,7 @@ class WordNgrams:
         found = self._short.get_indexer(tokens.keys)
         ids = np.full(len(found), -1, dtype=np.int64)
         ids[found >= 0] = self._short_ids[found[found >= 0]]
+        ids[tokens.second_at] = self._long.ids(tokens.keys[tokens.second_at], tokens.second_keys)
         get = self._words.get
         ids[tokens.long_at] = np.fromiter(
             map(get, tokens.long, repeat(-1)), np.int64, len(tokens.long)
@@ -287,12 +252,13 @@ class WordNgrams:
         return self._columns(ids, doc, tokens.n_texts)
 
     def _ascii_tokens(self, joined: str, texts: Sequence[str]):
-        """Packed keys and text index of every token of ASCII ``texts`` (``joined``: the
-        texts joined by newlines), and the positions and (case-folded) text of those
-        longer than 10 characters."""
+        """Packed key (of the first 10 characters) and text index of every token of ASCII
+        ``texts`` (``joined``: the texts joined by newlines); the positions and second keys
+        of those of 11 to 20 characters; the positions and (case-folded) text of longer
+        ones."""
+        empty = np.zeros(0, dtype=np.int64)
         if not texts:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty, []
+            return empty, empty, (empty, empty), (empty, [])
         # "\n" is not a letter or digit: no token spans two texts. A leading separator
         # makes the changes between separators and word characters alternate start, end.
         raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
@@ -304,16 +270,21 @@ class WordNgrams:
         keep = ends - starts >= 2  # the token pattern's "two or more word characters"
         starts, ends = starts[keep], ends[keep]
         lengths = ends - starts
-        text_starts = np.cumsum([1] + [len(t) + 1 for t in texts[:-1]])
+        text_starts = np.ones(len(texts), dtype=np.int64)
+        sizes = np.fromiter(map(len, texts), np.int64, len(texts))
+        np.cumsum(sizes[:-1] + 1, out=text_starts[1:])
+        text_starts[1:] += 1
         per_text = np.diff(np.searchsorted(starts, text_starts), append=len(starts))
         doc = np.repeat(np.arange(len(texts)), per_text)
-        keys = _pack(codes, starts, lengths)
-        long_at = np.flatnonzero(lengths > _PACKED)
+        keys = pack(codes, starts, lengths)
+        second_at = np.flatnonzero((lengths > PACKED) & (lengths <= LONG))
+        seconds = pack(codes, starts[second_at] + PACKED, lengths[second_at] - PACKED)
+        long_at = np.flatnonzero(lengths > LONG)
         spans = zip((starts[long_at] - 1).tolist(), (ends[long_at] - 1).tolist(), strict=True)
         long = [joined[s:e] for s, e in spans]
         if self._lowercase:
             long = [t.lower() for t in long]
-        return keys, doc, long_at, long
+        return keys, doc, (second_at, seconds), (long_at, long)
 
     def _string_ids(self, prepared: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Word ids (-1: unknown) and text index of every token of prepared texts."""
@@ -330,6 +301,9 @@ class WordNgrams:
     def _columns(
         self, ids: np.ndarray, doc: np.ndarray, n_texts: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows and columns of the unigrams, then of the bigrams, each text by text (so a
+        column's rows are in order, which the weighting's count matrix relies on for
+        speed), and the out-of-vocabulary rates."""
         unigram = np.where(ids >= 0, self._unigram_cols[ids], -1)
         lengths = np.bincount(doc, minlength=n_texts)
         known = (ids >= 0) & self._known[ids]

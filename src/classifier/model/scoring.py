@@ -57,7 +57,7 @@ class Tokenizing:
 
 
 # The version of the layout of Scorer.tables(): the tables cache rebuilds other versions.
-TABLES_VERSION = 1
+TABLES_VERSION = 2
 
 
 class Scorer:
