@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from classifier.prediction.formatting import fixed_point_rows
+from classifier.prediction.formatting import (
+    fixed_point_cells,
+    fixed_point_rows,
+    joined_rows,
+    padded,
+)
 
 KEYS = [b', "score_a": ', b', "score_b": ', b","]
 
@@ -100,3 +105,38 @@ def test_only_the_kept_cells_are_written():
         b"",
     ]
     assert fixed_point_rows(values, KEYS, 1, keep)[2] == b', "score_a": inf, "score_b": 1.0'
+
+
+no_nul = st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"x"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, 6).flatmap(
+        lambda n: st.lists(st.lists(no_nul, min_size=n, max_size=n), min_size=3, max_size=3)
+    ),
+    no_nul,
+)
+def test_joined_rows_are_each_rows_parts_in_order(columns, constant):
+    """Matrices (one row each) and constant bytes side by side, rows one after another."""
+    n = len(columns[0])
+    joined = joined_rows([padded(columns[0]), constant, padded(columns[1]), padded(columns[2])])
+    expected = b"".join(a + constant + b + c for a, b, c in zip(*columns, strict=True))
+    assert joined.tobytes() == expected
+    assert padded(columns[0]).shape[0] == n
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(np.float64, st.tuples(st.integers(0, 8), st.just(3)), elements=st.floats(-1e6, 1e6)),
+    st.sampled_from([0, 3, 6]),
+    st.data(),
+)
+def test_cells_hold_the_rows_padded_with_nul(values, decimals, data):
+    keep = data.draw(st.none() | arrays(bool, values.shape))
+    cells = fixed_point_cells(values, KEYS, decimals, keep)
+    assert [row[row != 0].tobytes() for row in cells] == fixed_point_rows(
+        values, KEYS, decimals, keep
+    )
+    rows = fixed_point_rows(values, KEYS, decimals, keep)
+    assert joined_rows([cells, b"\n"]).tobytes() == b"".join(r + b"\n" for r in rows)

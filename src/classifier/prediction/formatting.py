@@ -2,11 +2,11 @@
 
 Why this exists: a prediction row holds one score per label (90 for Reuters), and Python
 formats floats one call at a time, so writing the scores cost as much as computing them.
-:func:`fixed_point_rows` writes every digit of a whole matrix with NumPy and leaves Python
-one slice per row: the digits come three at a time from a table of "000" to "999", every
-row starts as a copy of one template (the column prefixes with a slot for each number),
-the numbers are written into their slots, and the unused bytes of the slots (a number
-shorter than the widest) are squeezed out in one pass over the chunk.
+:func:`fixed_point_cells` writes every digit of a whole matrix with NumPy: the digits come
+three at a time from a table of "000" to "999", and each cell is its column's prefix and
+a slot for its number, NUL bytes filling what a shorter number leaves. :func:`joined_rows`
+puts such matrices and the rows' other parts side by side and drops the NUL bytes in one
+pass, so a chunk of JSONL needs no Python call per row beyond its id and labels.
 """
 
 from __future__ import annotations
@@ -39,6 +39,17 @@ def fixed_point_rows(
     the other way from ``%f``); ``-0.000000`` is written ``0.000000``. Non-finite values
     or values too large for exact integer arithmetic are written by Python's ``%f``.
     """
+    return _split_rows(fixed_point_cells(values, prefixes, decimals, keep))
+
+
+def fixed_point_cells(
+    values: np.ndarray,
+    prefixes: Sequence[bytes],
+    decimals: int,
+    keep: np.ndarray | None = None,
+) -> np.ndarray:
+    """The rows of :func:`fixed_point_rows` as the rows of a uint8 matrix, with NUL bytes
+    where a row has nothing to write (NUL is not in any row), for :func:`joined_rows`."""
     values = np.asarray(values, dtype=np.float64)
     n, k = values.shape
     if len(prefixes) != k:
@@ -46,17 +57,52 @@ def fixed_point_rows(
     if any(b"\0" in p for p in prefixes):
         raise ValueError("prefixes must not contain NUL bytes")
     if n == 0:
-        return []
+        return np.zeros((0, 0), dtype=np.uint8)
     scaled = np.rint(values * 10**decimals)
     if keep is not None:
         scaled[~keep] = 0.0
     if not np.isfinite(scaled).all() or np.abs(scaled).max() >= 2**53:
-        return _python_rows(values, prefixes, decimals, keep)
+        return padded(_python_rows(values, prefixes, decimals, keep))
     fixed = scaled.astype(np.int64)
     if keep is None:
-        return _dense_rows(fixed, prefixes, decimals)
+        return _dense_cells(fixed, prefixes, decimals)
     rows, cols = np.nonzero(keep)
-    return _sparse_rows(fixed[rows, cols], rows, cols, n, prefixes, decimals)
+    return padded(_sparse_rows(fixed[rows, cols], rows, cols, n, prefixes, decimals))
+
+
+def padded(values: Sequence[bytes]) -> np.ndarray:
+    """``values`` (without NUL bytes) as the rows of a uint8 matrix, NUL-padded to the
+    longest."""
+    width = max(map(len, values), default=0)
+    if width == 0:
+        return np.zeros((len(values), 0), dtype=np.uint8)
+    return np.array(values, dtype=f"S{width}").view(np.uint8).reshape(len(values), width)
+
+
+def joined_rows(parts: Sequence[bytes | np.ndarray]) -> np.ndarray:
+    """Rows made of ``parts`` side by side (bytes: the same in every row; uint8 matrices:
+    one row each, NUL-padded), the NUL bytes dropped, as the bytes of all rows in a row:
+    one pass over the whole chunk, not one Python call per row."""
+    matrices = [p for p in parts if not isinstance(p, bytes)]
+    n = len(matrices[0]) if matrices else 0
+    widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]
+    full = np.empty((n, sum(widths)), dtype=np.uint8)
+    at = 0
+    for part, width in zip(parts, widths, strict=True):
+        row = np.frombuffer(part, np.uint8) if isinstance(part, bytes) else part
+        full[:, at : at + width] = row
+        at += width
+    return full[full != 0]
+
+
+def _split_rows(cells: np.ndarray) -> list[bytes]:
+    """Each row of a NUL-padded matrix, without its NUL bytes."""
+    if len(cells) == 0:
+        return []
+    kept = cells != 0
+    data = cells[kept].tobytes()
+    ends = np.cumsum(kept.sum(axis=1)).tolist()
+    return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def _python_rows(values, prefixes, decimals, keep) -> list[bytes]:
@@ -104,24 +150,19 @@ def _number_chars(fixed: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndar
     return chars, lengths
 
 
-def _dense_rows(fixed: np.ndarray, prefixes: Sequence[bytes], decimals: int) -> list[bytes]:
-    """Every cell: each row is a copy of one template, the prefixes with a slot after each
-    for its number, and the slots' unused (NUL) bytes are dropped."""
+def _dense_cells(fixed: np.ndarray, prefixes: Sequence[bytes], decimals: int) -> np.ndarray:
+    """Every cell: each row is one cell per column, its prefix (NUL-padded in front to the
+    longest prefix) and its number's slot."""
     n, k = fixed.shape
-    chars, lengths = _number_chars(fixed, decimals)
-    width = chars.shape[-1]
-    sizes = np.array([len(p) for p in prefixes], dtype=np.int64)
-    slot_starts = np.cumsum(sizes) + width * np.arange(k)
-    template = np.zeros(int(sizes.sum()) + k * width, dtype=np.uint8)
-    for p, start in zip(prefixes, slot_starts.tolist(), strict=True):
-        template[start - len(p) : start] = np.frombuffer(p, dtype=np.uint8)
-    full = np.empty((n, len(template)), dtype=np.uint8)
-    full[:] = template
-    slots = (slot_starts[:, None] + np.arange(width)).ravel()
-    full[:, slots] = chars.reshape(n, k * width)
-    data = full[full != 0].tobytes()
-    ends = np.cumsum(lengths.sum(axis=1) + int(sizes.sum())).tolist()
-    return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+    chars, _ = _number_chars(fixed, decimals)
+    head = max(len(p) for p in prefixes)
+    heads = np.zeros((k, head), dtype=np.uint8)
+    for j, p in enumerate(prefixes):
+        heads[j, head - len(p) :] = np.frombuffer(p, dtype=np.uint8)
+    cells = np.empty((n, k, head + chars.shape[-1]), dtype=np.uint8)
+    cells[:, :, :head] = heads
+    cells[:, :, head:] = chars
+    return cells.reshape(n, -1)
 
 
 def _sparse_rows(

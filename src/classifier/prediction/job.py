@@ -20,7 +20,12 @@ from classifier.data.records import Reject, Row, TextFields
 from classifier.errors import ConfigError
 from classifier.model.decisions import LabelRules
 from classifier.model.scoring import Scorer
-from classifier.prediction.formatting import fixed_point_rows
+from classifier.prediction.formatting import (
+    fixed_point_cells,
+    fixed_point_rows,
+    joined_rows,
+    padded,
+)
 from classifier.prediction.options import PredictOptions, ThresholdOverride
 
 if TYPE_CHECKING:
@@ -192,29 +197,31 @@ class TaggingJob:
             writer.writerow([row_id, "|".join(row_labels), *row_scores, *extra])
         return text.getvalue().encode("utf-8")
 
-    def _jsonl(self, ids, labels, scores, indicator, oov, explained) -> bytes:
+    def _jsonl(self, ids, labels, scores, indicator, oov, explained) -> np.ndarray:
+        """The chunk's JSONL bytes, as one uint8 array (written as is)."""
         dumps = json.dumps
-        predicted = self.scores == "predicted"
-        score_text = fixed_point_rows(scores, self._score_keys, 6, indicator if predicted else None)
-        if predicted:  # ", 1.5, 0.2" -> ', "scores": [1.5, 0.2]'
-            score_text = [b', "scores": [' + text[2:] + b"]" for text in score_text]
-        oov_text = fixed_point_rows(oov[:, None], [b', "oov_rate": '], 4) if self.oov else None
+        if self.scores == "predicted":  # ", 1.5, 0.2" -> ', "scores": [1.5, 0.2]'
+            texts = fixed_point_rows(scores, self._score_keys, 6, indicator)
+            score_cells = padded([b', "scores": [' + text[2:] + b"]" for text in texts])
+        else:
+            score_cells = fixed_point_cells(scores, self._score_keys, 6)
         # The JSON of each distinct label list, made once: few lists recur in every chunk.
         label_json: dict[tuple[str, ...], str] = {}
-        parts = []
-        for i, (row_id, row_labels) in enumerate(zip(ids, labels, strict=True)):
+        heads = []
+        for row_id, row_labels in zip(ids, labels, strict=True):
             key = tuple(row_labels)
             if key not in label_json:
                 label_json[key] = dumps(row_labels, ensure_ascii=False)
             # encode_basestring is what json.dumps(str, ensure_ascii=False) calls.
-            head = f'{{"id": {encode_basestring(row_id)}, "labels": {label_json[key]}'
-            parts += (head.encode("utf-8"), score_text[i])
-            if oov_text is not None:
-                parts.append(oov_text[i])
-            if explained is not None:
-                parts.append(b', "explain": ' + dumps(explained[i], ensure_ascii=False).encode())
-            parts.append(b"}\n")
-        return b"".join(parts)
+            heads.append(f'{{"id": {encode_basestring(row_id)}, "labels": {label_json[key]}')
+        # JSON text holds no NUL byte (json escapes it), so padding with NULs is safe.
+        parts = [padded([h.encode("utf-8") for h in heads]), score_cells]
+        if self.oov:
+            parts.append(fixed_point_cells(oov[:, None], [b', "oov_rate": '], 4))
+        if explained is not None:
+            texts = [b', "explain": ' + dumps(e, ensure_ascii=False).encode() for e in explained]
+            parts.append(padded(texts))
+        return joined_rows([*parts, b"}\n"])
 
 
 def _predicted_scores(scores: np.ndarray, indicator: np.ndarray, arrow: bool):
