@@ -172,7 +172,8 @@ class TaggingJob:
         return Tagged(labels, scores, indicator, oov if self.oov else None, explained)
 
     def format(self, ids: Sequence[str], out: Tagged) -> Any:
-        """The output of tagged rows: JSONL or CSV bytes, or the arrays of a Parquet table."""
+        """The output of tagged rows: JSONL (its bytes as one uint8 array) or CSV bytes, or
+        the arrays of a Parquet table."""
         labels, scores, oov, explained = out.labels, out.scores, out.oov, out.explained
         if self.kind == "jsonl":
             return self._jsonl(ids, labels, scores, out.indicator, oov, explained)

@@ -16,8 +16,8 @@ from classifier.prediction.job import TaggingJob
 
 
 class ChunkWriter:
-    """Writes the workers' output chunks (JSONL/CSV bytes, or arrays for Parquet) to
-    ``fh``, gzip-compressed with ``gzip``."""
+    """Writes the workers' output chunks (JSONL bytes as a uint8 array, CSV bytes, or
+    arrays for Parquet) to ``fh``, gzip-compressed with ``gzip``."""
 
     def __init__(self, job: TaggingJob, fh: IO[bytes], gzip: bool = False) -> None:
         self.job = job
